@@ -1,0 +1,1 @@
+"""Carrier SMSC simulators, handset panel and ESME load generator (the smpp-sim command)."""
