@@ -39,10 +39,11 @@ class Tlv(NamedTuple):
     value: int | str | bytes
 
 
-_frozen = dataclass(frozen=True, slots=True, kw_only=True)
+# The decorator is spelled out on every class (not aliased) so that mypy sees the dataclasses and
+# checks keyword construction.
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Pdu:
     command_id: ClassVar[CommandId]
     sequence_number: int = 0
@@ -53,7 +54,7 @@ class Pdu:
         return copy
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Request(Pdu):
     response_class: ClassVar[type[Response] | None] = None
 
@@ -76,7 +77,7 @@ class Request(Pdu):
         return cls(**arguments)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Response(Pdu):
     has_body: ClassVar[bool] = True
     body_omitted: bool = False
@@ -100,28 +101,28 @@ class WithTlvs:
 # --- session management -----------------------------------------------------------------------
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BindResp(Response, WithTlvs):
     system_id: str = ""
     tlvs: tuple[Tlv, ...] = ()
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BindTransmitterResp(BindResp):
     command_id = CommandId.BIND_TRANSMITTER_RESP
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BindReceiverResp(BindResp):
     command_id = CommandId.BIND_RECEIVER_RESP
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BindTransceiverResp(BindResp):
     command_id = CommandId.BIND_TRANSCEIVER_RESP
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Bind(Request):
     system_id: str = ""
     password: str = field(default="", repr=False)  # never in a repr, so never in a log line
@@ -132,56 +133,56 @@ class Bind(Request):
     address_range: str = ""
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BindTransmitter(Bind):
     command_id = CommandId.BIND_TRANSMITTER
     response_class = BindTransmitterResp
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BindReceiver(Bind):
     command_id = CommandId.BIND_RECEIVER
     response_class = BindReceiverResp
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BindTransceiver(Bind):
     command_id = CommandId.BIND_TRANSCEIVER
     response_class = BindTransceiverResp
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Outbind(Request):
     command_id = CommandId.OUTBIND
     system_id: str = ""
     password: str = field(default="", repr=False)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnbindResp(Response):
     command_id = CommandId.UNBIND_RESP
     has_body = False
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Unbind(Request):
     command_id = CommandId.UNBIND
     response_class = UnbindResp
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EnquireLinkResp(Response):
     command_id = CommandId.ENQUIRE_LINK_RESP
     has_body = False
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EnquireLink(Request):
     command_id = CommandId.ENQUIRE_LINK
     response_class = EnquireLinkResp
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GenericNack(Response):
     command_id = CommandId.GENERIC_NACK
     has_body = False
@@ -190,22 +191,29 @@ class GenericNack(Response):
 # --- messages ---------------------------------------------------------------------------------
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MessageResp(Response):
     message_id: str = ""
 
 
-@_frozen
-class SubmitSmResp(MessageResp):
+# submit_sm_resp, deliver_sm_resp and submit_multi_resp carry no TLVs in 3.4, but 5.0 peers append
+# some (additional_status_info_text, network_error_code, ...). Keeping them, rather than rejecting the
+# response, matters: a carrier's submit_sm_resp we cannot read is a message we think was lost.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitSmResp(MessageResp, WithTlvs):
     command_id = CommandId.SUBMIT_SM_RESP
+    tlvs: tuple[Tlv, ...] = ()
 
 
-@_frozen
-class DeliverSmResp(MessageResp):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliverSmResp(MessageResp, WithTlvs):
     command_id = CommandId.DELIVER_SM_RESP
+    tlvs: tuple[Tlv, ...] = ()
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ShortMessage(Request, WithTlvs):
     """The shared body of submit_sm and deliver_sm (same layout on the wire)."""
 
@@ -229,25 +237,25 @@ class ShortMessage(Request, WithTlvs):
     tlvs: tuple[Tlv, ...] = ()
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SubmitSm(ShortMessage):
     command_id = CommandId.SUBMIT_SM
     response_class = SubmitSmResp
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeliverSm(ShortMessage):
     command_id = CommandId.DELIVER_SM
     response_class = DeliverSmResp
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DataSmResp(MessageResp, WithTlvs):
     command_id = CommandId.DATA_SM_RESP
     tlvs: tuple[Tlv, ...] = ()
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DataSm(Request, WithTlvs):
     command_id = CommandId.DATA_SM
     response_class = DataSmResp
@@ -285,13 +293,14 @@ class UnsuccessSme(NamedTuple):
     error_status_code: int
 
 
-@_frozen
-class SubmitMultiResp(MessageResp):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitMultiResp(MessageResp, WithTlvs):
     command_id = CommandId.SUBMIT_MULTI_RESP
     unsuccess_smes: tuple[UnsuccessSme, ...] = ()
+    tlvs: tuple[Tlv, ...] = ()
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SubmitMulti(Request, WithTlvs):
     command_id = CommandId.SUBMIT_MULTI
     response_class = SubmitMultiResp
@@ -313,7 +322,7 @@ class SubmitMulti(Request, WithTlvs):
     tlvs: tuple[Tlv, ...] = ()
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class QuerySmResp(MessageResp):
     command_id = CommandId.QUERY_SM_RESP
     final_date: str = ""
@@ -321,7 +330,7 @@ class QuerySmResp(MessageResp):
     error_code: int = 0
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class QuerySm(Request):
     command_id = CommandId.QUERY_SM
     response_class = QuerySmResp
@@ -331,13 +340,13 @@ class QuerySm(Request):
     source_addr: str = ""
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CancelSmResp(Response):
     command_id = CommandId.CANCEL_SM_RESP
     has_body = False
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CancelSm(Request):
     command_id = CommandId.CANCEL_SM
     response_class = CancelSmResp
@@ -351,13 +360,13 @@ class CancelSm(Request):
     destination_addr: str = ""
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReplaceSmResp(Response):
     command_id = CommandId.REPLACE_SM_RESP
     has_body = False
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReplaceSm(Request, WithTlvs):
     command_id = CommandId.REPLACE_SM
     response_class = ReplaceSmResp
@@ -373,7 +382,7 @@ class ReplaceSm(Request, WithTlvs):
     tlvs: tuple[Tlv, ...] = ()
 
 
-@_frozen
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AlertNotification(Request, WithTlvs):
     command_id = CommandId.ALERT_NOTIFICATION
     source_addr_ton: int = Ton.UNKNOWN
