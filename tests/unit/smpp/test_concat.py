@@ -8,6 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from smpp_gateway.smpp import codec
 from smpp_gateway.smpp.concat import (
     Completed,
     ConcatInfo,
@@ -262,11 +263,11 @@ def test_parse_udh_never_raises_and_returns_a_suffix(data):
     assert all(isinstance(ie, InformationElement) for ie in others)
 
 
-def sar(reference: object, total: object, seqnum: object) -> tuple[Tlv, ...]:
+def sar(reference: int | bytes, total: int, seqnum: int) -> tuple[Tlv, ...]:
     return (
-        Tlv(Tag.SAR_MSG_REF_NUM, reference),  # type: ignore[arg-type]
-        Tlv(Tag.SAR_TOTAL_SEGMENTS, total),  # type: ignore[arg-type]
-        Tlv(Tag.SAR_SEGMENT_SEQNUM, seqnum),  # type: ignore[arg-type]
+        Tlv(Tag.SAR_MSG_REF_NUM, reference),
+        Tlv(Tag.SAR_TOTAL_SEGMENTS, total),
+        Tlv(Tag.SAR_SEGMENT_SEQNUM, seqnum),
     )
 
 
@@ -432,3 +433,20 @@ def test_bounds_always_hold(events, max_pending, max_octets):
         r.expire(float(now))
     r.expire(float("inf"))
     assert (len(r), r.pending_octets) == (0, 0)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_parts_through_the_codec(method):
+    text = "Ünicode-free GSM € text {ok} " * 12
+    parts = split(text, DataCoding.DEFAULT, method, reference=0x1FF)
+    wire = [codec.decode(codec.encode(as_pdu(part))) for part in parts]
+    decoded = [pdu for pdu in wire if isinstance(pdu, SubmitSm)]
+    assert len(decoded) == len(parts)
+    infos = [concat_info(pdu) for pdu in decoded]
+    if method == "payload":
+        assert infos == [None]
+    else:
+        assert [(i.seqnum, i.total) for i in infos if i] == [
+            (n, len(parts)) for n in range(1, len(parts) + 1)
+        ]
+    assert "".join(decode_text(user_data(pdu).payload, 0) for pdu in decoded) == text

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smpp_gateway.smpp import codec
 from smpp_gateway.smpp.constants import CommandStatus, DataCoding, EsmClass, MessageState, Tag
 from smpp_gateway.smpp.errors import LocalProtocolError
 from smpp_gateway.smpp.pdu import DataSm, DeliverSm, Tlv
@@ -373,3 +374,10 @@ def test_rewrite_changes_the_id_and_nothing_else(receipt, new_id, data_coding):
     assert parse_receipt(rewrite_receipt_id(pdu, new_id), default_alphabet=default) == replace(
         receipt, message_id=new_id
     )
+
+
+def test_receipt_through_the_codec():
+    pdu = receipt_pdu(CANONICAL, *receipt_tlvs(replace(EXPECTED, network_error_code=b"\x03\x00\x01")))
+    decoded = codec.decode(codec.encode(rewrite_receipt_id(pdu, "GW1")))
+    assert isinstance(decoded, DeliverSm)
+    assert parse_receipt(decoded) == replace(EXPECTED, message_id="GW1", network_error_code=b"\x03\x00\x01")
