@@ -315,6 +315,10 @@ class Duplicate(Generic[K]):
     identical: bool
 
 
+def _same_message(a: ConcatInfo, b: ConcatInfo) -> bool:
+    return (a.total, a.kind, a.reference) == (b.total, b.kind, b.reference)
+
+
 @dataclass(slots=True)
 class _Entry:
     info: ConcatInfo
@@ -358,15 +362,13 @@ class Reassembler(Generic[K]):
             return Completed(key, info.reference, info.kind, (payload,), now)
         dropped: list[Incomplete[K]] = []
         entry = self._entries.get(key)
-        if entry is not None and (entry.info.total, entry.info.kind, entry.info.reference) != (
-            info.total,
-            info.kind,
-            info.reference,
-        ):
+        if entry is not None and not _same_message(entry.info, info):
             dropped.append(self._drop(key, "superseded"))
             entry = None
         if entry is not None and info.seqnum in entry.parts:
             return Duplicate(key, info.seqnum, entry.parts[info.seqnum] == payload)
+        if entry is not None and len(entry.parts) + 1 == info.total:
+            return self._complete(key, entry, info.seqnum, payload)  # the last part needs no room
         dropped.extend(self._make_room(key, new_entry=entry is None, octets=len(payload)))
         if self._octets + len(payload) > self.max_pending_octets:
             # This message alone exceeds the bound: give it up rather than break the bound.
@@ -378,12 +380,14 @@ class Reassembler(Generic[K]):
         entry.parts[info.seqnum] = payload
         entry.octets += len(payload)
         self._octets += len(payload)
-        if len(entry.parts) == info.total:
-            del self._entries[key]
-            self._octets -= entry.octets
-            parts = tuple(entry.parts[n] for n in range(1, info.total + 1))
-            return Completed(key, info.reference, info.kind, parts, entry.first_seen)
         return Pending(key, len(entry.parts), info.total, tuple(dropped))
+
+    def _complete(self, key: K, entry: _Entry, seqnum: int, payload: bytes) -> Completed[K]:
+        del self._entries[key]
+        self._octets -= entry.octets
+        entry.parts[seqnum] = payload
+        parts = tuple(entry.parts[n] for n in range(1, entry.info.total + 1))
+        return Completed(key, entry.info.reference, entry.info.kind, parts, entry.first_seen)
 
     def _make_room(self, key: K, *, new_entry: bool, octets: int) -> list[Incomplete[K]]:
         """Evict the oldest other messages until the new part fits both bounds."""

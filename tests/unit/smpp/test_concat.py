@@ -398,6 +398,16 @@ def test_octet_bound_evicts_older_messages():
     assert r.pending_octets == 6
 
 
+def test_a_completing_part_evicts_nothing():
+    r: Reassembler[str] = Reassembler(max_pending_octets=10)
+    r.add("a", info(1), b"12345", 0.0)
+    r.add("b", info(1, total=2), b"1234", 1.0)
+    done = r.add("b", info(2, total=2), b"123", 2.0)
+    assert isinstance(done, Completed)
+    assert done.payload == b"1234123"
+    assert (len(r), r.pending_octets) == (1, 5)
+
+
 def test_a_message_larger_than_the_octet_bound_is_dropped():
     r: Reassembler[str] = Reassembler(max_pending_octets=10)
     r.add("a", info(1), b"123456", 0.0)
@@ -418,21 +428,30 @@ def test_a_different_total_under_the_same_key_supersedes():
     assert (result.received, result.total) == (1, 2)
 
 
-@SETTINGS
+@settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.tuples(st.integers(0, 5), st.integers(1, 4), st.integers(1, 4)), max_size=60),
-    st.integers(1, 4),
-    st.integers(4, 40),
+    st.lists(st.tuples(st.integers(0, 3), st.integers(1, 3), st.integers(1, 3)), max_size=40),
+    st.integers(1, 3),
+    st.integers(4, 16),
 )
-def test_bounds_always_hold(events, max_pending, max_octets):
+def test_bounds_always_hold_and_every_stored_part_is_reported_once(events, max_pending, max_octets):
     r: Reassembler[int] = Reassembler(max_pending=max_pending, max_pending_octets=max_octets, timeout=5.0)
+    stored = reported = 0
     for now, (key, total, seqnum) in enumerate(events):
-        r.add(key, ConcatInfo(0, total, min(seqnum, total), "sar"), b"x" * (key + 1), float(now))
+        payload = bytes([now % 256]) * (key + 1)
+        result = r.add(key, ConcatInfo(0, total, min(seqnum, total), "sar"), payload, float(now))
         assert len(r) <= max_pending
         assert r.pending_octets <= max_octets
-        r.expire(float(now))
-    r.expire(float("inf"))
+        if isinstance(result, Completed) or (isinstance(result, Pending) and result.received):
+            stored += len(payload)
+        if isinstance(result, Completed):
+            reported += len(result.payload)
+        if isinstance(result, Pending):
+            reported += sum(len(data) for gone in result.dropped for _, data in gone.received)
+        reported += sum(len(data) for gone in r.expire(float(now)) for _, data in gone.received)
+    reported += sum(len(data) for gone in r.expire(float("inf")) for _, data in gone.received)
     assert (len(r), r.pending_octets) == (0, 0)
+    assert reported == stored
 
 
 @pytest.mark.parametrize("method", METHODS)
