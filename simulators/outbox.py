@@ -1,0 +1,177 @@
+"""Receipts and MO toward the ESME: per system_id, round robin over its receiver binds, bounded.
+
+Theory of operation:
+* One ``Outbox`` per system_id. ``put`` queues a deliver_sm; ``pump`` sends while some receiver or
+  transceiver bind of that system_id has room in its deliver window, taking binds in turn.
+* While no such bind is up the queue holds up to ``limit`` PDUs; beyond, the oldest is dropped and
+  counted (a real SMSC expires undeliverable receipts too; the bound is what keeps memory flat).
+* A deliver_sm answered with an error, timed out, or lost with its connection goes back to the front
+  of the queue and is retried after a pause, at most ``MAX_ATTEMPTS`` times: SMSCs retry receipts,
+  but not for ever.
+* ``Link`` is the connection subclass that reports deliver_sm outcomes to the outbox: the plain
+  ``SmppConnection`` only resolves futures, and a future (plus a task) per receipt is what this
+  module exists to avoid.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+
+from smpp_gateway.smpp import events as ev
+from smpp_gateway.smpp.constants import CommandStatus
+from smpp_gateway.smpp.errors import LocalProtocolError
+from smpp_gateway.smpp.pdu import DeliverSm
+from smpp_gateway.smpp.states import BindState
+from smpp_gateway.transport.connection import SmppConnection
+
+from .scheduler import BatchScheduler
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+RETRY_PAUSE = 1.0  # seconds before a refused deliver_sm is offered again
+RECEIVING = frozenset({BindState.BOUND_RX, BindState.BOUND_TRX})
+
+
+class Link(SmppConnection):
+    """An SMSC-side connection that tells its outbox how each deliver_sm ended."""
+
+    outbox: Outbox | None = None
+
+    def _on_response(self, event: ev.Event) -> None:
+        super()._on_response(event)
+        assert isinstance(event, ev.ResponseReceived)
+        if self.outbox is not None and isinstance(event.request, DeliverSm):
+            self.outbox.answered(self, event.request.sequence_number, event.response.command_status)
+
+    def _on_request_failed(self, event: ev.Event) -> None:
+        super()._on_request_failed(event)
+        assert isinstance(event, ev.RequestFailed)
+        if self.outbox is not None and isinstance(event.request, DeliverSm):
+            self.outbox.answered(
+                self, event.request.sequence_number, event.status or CommandStatus.ESME_RSYSERR
+            )
+
+    def _on_request_timed_out(self, event: ev.Event) -> None:
+        super()._on_request_timed_out(event)
+        assert isinstance(event, ev.RequestTimedOut)
+        if self.outbox is not None and isinstance(event.request, DeliverSm):
+            self.outbox.answered(self, event.request.sequence_number, CommandStatus.ESME_RSYSERR)
+
+
+class _Item:
+    __slots__ = ("attempts", "pdu")
+
+    def __init__(self, pdu: DeliverSm) -> None:
+        self.pdu = pdu
+        self.attempts = 0
+
+
+class Outbox:
+    def __init__(
+        self,
+        system_id: str,
+        scheduler: BatchScheduler,
+        *,
+        window: int,
+        limit: int,
+        on_sent: Callable[[DeliverSm], None] | None = None,
+    ) -> None:
+        self.system_id = system_id
+        self.window = window
+        self.limit = limit
+        self.dropped = 0
+        self.sent = 0
+        self._scheduler = scheduler
+        self._on_sent = on_sent
+        self._queue: deque[_Item] = deque()
+        self._links: list[Link] = []
+        self._turn = 0
+        self._in_flight: dict[Link, dict[int, _Item]] = {}
+        self._pump_scheduled = False
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    @property
+    def in_flight(self) -> int:
+        return sum(len(items) for items in self._in_flight.values())
+
+    def put(self, pdu: DeliverSm) -> None:
+        self._push(_Item(pdu))
+        self._request_pump()
+
+    def attach(self, link: Link) -> None:
+        """A receiver/transceiver bind of our system_id came up."""
+        link.outbox = self
+        self._links.append(link)
+        self._in_flight[link] = {}
+        self._request_pump()
+
+    def detach(self, link: Link) -> None:
+        """The bind is gone: what it had in flight goes back to the front of the queue."""
+        if link in self._in_flight:
+            self._links.remove(link)
+            for item in reversed(list(self._in_flight.pop(link).values())):
+                self._queue.appendleft(item)
+            self._request_pump()
+
+    def answered(self, link: Link, sequence: int, status: int) -> None:
+        item = self._in_flight.get(link, {}).pop(sequence, None)
+        if item is None:
+            return
+        if status == CommandStatus.ESME_ROK:
+            self.sent += 1
+            if self._on_sent is not None:
+                self._on_sent(item.pdu)
+        elif item.attempts >= MAX_ATTEMPTS:
+            self.dropped += 1
+            log.warning(
+                "%s: deliver_sm refused %d times (last %#x); dropped", self.system_id, item.attempts, status
+            )
+        else:
+            self._scheduler.call_later(RETRY_PAUSE, self._retry, item)
+        self._request_pump()
+
+    def pump(self) -> None:
+        self._pump_scheduled = False
+        queue, links = self._queue, self._links
+        idle = 0  # consecutive binds without room: a full turn of them means stop
+        while queue and links and idle < len(links):
+            self._turn = (self._turn + 1) % len(links)
+            link = links[self._turn]
+            if link.session.state not in RECEIVING or link.session.outstanding >= self.window:
+                idle += 1
+                continue
+            item = queue.popleft()
+            try:
+                sequence = link.send_request_nowait(item.pdu)
+            except LocalProtocolError:  # the window or state changed under us: try later
+                queue.appendleft(item)
+                idle += 1
+                continue
+            item.attempts += 1
+            self._in_flight[link][sequence] = item
+            idle = 0
+
+    def _request_pump(self) -> None:
+        # Batched: one pump per scheduler tick however many receipts were queued in it.
+        if not self._pump_scheduled:
+            self._pump_scheduled = True
+            self._scheduler.call_later(0.0, _pump, self)
+
+    def _retry(self, item: _Item) -> None:
+        self._queue.appendleft(item)
+        self._request_pump()
+
+    def _push(self, item: _Item) -> None:
+        if len(self._queue) >= self.limit:
+            self._queue.popleft()
+            self.dropped += 1
+        self._queue.append(item)
+
+
+def _pump(outbox: Outbox) -> None:
+    outbox.pump()
