@@ -79,17 +79,19 @@ class Receipt:
 # --- parsing --------------------------------------------------------------------------------------
 
 
+_LABEL_SEPARATORS = str.maketrans("", "", " _§")
+
+
 def _label_spans(text: str) -> dict[str, tuple[int, int]]:
     """Value span of each label, by canonical name ("id", "submitdate", ...), first occurrence only."""
-    starts: list[tuple[str, int, int]] = []  # (name, label start, value start)
+    starts: dict[str, tuple[int, int]] = {}  # name -> (label start, value start), in text order
     for match in _LABEL.finditer(text):
-        name = re.sub(r"[ _§]", "", match.group(1).lower())
-        if all(name != seen for seen, _, _ in starts):
-            starts.append((name, match.start(), match.end()))
+        starts.setdefault(match.group(1).lower().translate(_LABEL_SEPARATORS), match.span())
+    names = list(starts)
     spans: dict[str, tuple[int, int]] = {}
-    for index, (name, _, value_start) in enumerate(starts):
-        end = starts[index + 1][1] if index + 1 < len(starts) else len(text)
-        spans[name] = (value_start, end)
+    for index, name in enumerate(names):
+        end = starts[names[index + 1]][0] if index + 1 < len(names) else len(text)
+        spans[name] = (starts[name][1], end)
     return spans
 
 
@@ -115,26 +117,29 @@ def _count(value: str) -> int | None:
     return int(digits) if digits.isdigit() and digits.isascii() else None
 
 
-def parse_receipt_text(text: str) -> Receipt | None:
-    """The receipt in a receipt text, or None when it names no message id."""
+def _text_fields(text: str) -> dict[str, Any]:
+    """Receipt fields found in a receipt text, as ``Receipt`` keyword arguments."""
     spans = _label_spans(text)
     values = {name: text[start:end] for name, (start, end) in spans.items()}
-    message_id = values.get("id", "").split()
-    if not message_id:
-        return None
     body = values.get("text", "")
     if "text" in spans and spans["text"][1] < len(text):
         body = body.rstrip()  # the separator before the next label is not part of the text
-    return Receipt(
-        message_id=message_id[0],
-        state=_STATES_BY_NAME.get(values.get("stat", "").strip().upper(), MessageState.UNKNOWN),
-        submitted_count=_count(values.get("sub", "")),
-        delivered_count=_count(values.get("dlvrd", "")),
-        submit_date=_date(values.get("submitdate", "")),
-        done_date=_date(values.get("donedate", "")),
-        error_code=values.get("err", "").strip(),
-        text=body,
-    )
+    return {
+        "message_id": next(iter(values.get("id", "").split()), ""),
+        "state": _STATES_BY_NAME.get(values.get("stat", "").strip().upper(), MessageState.UNKNOWN),
+        "submitted_count": _count(values.get("sub", "")),
+        "delivered_count": _count(values.get("dlvrd", "")),
+        "submit_date": _date(values.get("submitdate", "")),
+        "done_date": _date(values.get("donedate", "")),
+        "error_code": values.get("err", "").strip(),
+        "text": body,
+    }
+
+
+def parse_receipt_text(text: str) -> Receipt | None:
+    """The receipt in a receipt text, or None when it names no message id."""
+    fields = _text_fields(text)
+    return Receipt(**fields) if fields["message_id"] else None
 
 
 def _body(pdu: DeliverSm | DataSm) -> bytes:
@@ -158,22 +163,17 @@ def parse_receipt(pdu: DeliverSm | DataSm, *, default_alphabet: DefaultAlphabet 
     message_type = pdu.esm_class & ESM_TYPE_MASK
     if message_type not in _RECEIPT_TYPES:
         return None
-    text_id = _tlv_text(pdu.tlv(Tag.RECEIPTED_MESSAGE_ID))
-    parsed = parse_receipt_text(decode_text(_body(pdu), pdu.data_coding, default_alphabet))
-    if parsed is None:
-        if not text_id:
-            return None
-        parsed = Receipt(message_id=text_id, state=MessageState.UNKNOWN)
-    tlv_state = pdu.tlv(Tag.MESSAGE_STATE)
-    state = coerce(MessageState, tlv_state) if isinstance(tlv_state, int) else None
+    fields = _text_fields(decode_text(_body(pdu), pdu.data_coding, default_alphabet))
+    fields["message_id"] = _tlv_text(pdu.tlv(Tag.RECEIPTED_MESSAGE_ID)) or fields["message_id"]
+    if not fields["message_id"]:
+        return None
+    state = pdu.tlv(Tag.MESSAGE_STATE)
+    if isinstance(state, int) and isinstance(state := coerce(MessageState, state), MessageState):
+        fields["state"] = state
     network_error = pdu.tlv(Tag.NETWORK_ERROR_CODE)
-    return replace(
-        parsed,
-        message_id=text_id or parsed.message_id,
-        state=state if isinstance(state, MessageState) else parsed.state,
-        network_error_code=network_error if isinstance(network_error, bytes) else None,
-        intermediate=message_type == EsmClass.INTERMEDIATE_NOTIFICATION,
-    )
+    if isinstance(network_error, bytes):
+        fields["network_error_code"] = network_error
+    return Receipt(**fields, intermediate=message_type == EsmClass.INTERMEDIATE_NOTIFICATION)
 
 
 def normalize_message_id(message_id: str, id_format: IdFormat = "decimal") -> str:
