@@ -358,6 +358,10 @@ class Reassembler(Generic[K]):
     def add(
         self, key: K, info: ConcatInfo, payload: bytes, now: float
     ) -> Completed[K] | Pending[K] | Duplicate[K]:
+        """Take one part's payload (without UDH). ``info`` comes from ``concat_info``/``parse_udh``,
+        which validate it; a part number outside 1..total is a caller bug: ``LocalProtocolError``."""
+        if _valid(info) is None:
+            raise LocalProtocolError(CommandStatus.ESME_RSYSERR, f"invalid concatenation info {info}")
         if info.total == 1:
             return Completed(key, info.reference, info.kind, (payload,), now)
         dropped: list[Incomplete[K]] = []

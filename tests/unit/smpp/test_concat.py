@@ -344,6 +344,17 @@ def test_duplicates_are_ignored_and_reported():
     assert done.payload == b"first!"
 
 
+@pytest.mark.parametrize(
+    "bad", [ConcatInfo(1, 2, 3, "udh8"), ConcatInfo(1, 2, 0, "sar"), ConcatInfo(1, 0, 0, "udh16")]
+)
+def test_invalid_info_is_a_caller_bug(bad):
+    r: Reassembler[str] = Reassembler()
+    r.add("k", info(1, 2), b"a", 0.0)
+    with pytest.raises(LocalProtocolError):
+        r.add("k", bad, b"b", 1.0)
+    assert (len(r), r.pending_octets) == (1, 1)
+
+
 def test_a_single_part_completes_without_being_stored():
     r: Reassembler[str] = Reassembler()
     assert r.add("k", info(1, 1), b"x", 5.0) == Completed("k", 9, "udh8", (b"x",), 5.0)
