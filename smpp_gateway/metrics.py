@@ -1,0 +1,142 @@
+"""Every Prometheus metric of the gateway, declared once.
+
+Names are a contract with config/grafana and config/prometheus (add, never rename): ``smppgw_`` prefix,
+base units (seconds), ``_total`` counters. Label values are bounded: accounts, routes and carriers come
+from the configuration, statuses from the SMPP status table, rules from the checks catalogue; never a
+phone number or a message id. Each gateway owns its registry, so tests can run several side by side.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from .smpp.constants import CommandStatus
+
+# Submit latency runs from sub-millisecond (a local carrier) to the submit deadline (seconds).
+LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# Receipts arrive from seconds to days after the submit.
+RECEIPT_DELAY_BUCKETS = (
+    1.0,
+    5.0,
+    15.0,
+    30.0,
+    60.0,
+    300.0,
+    900.0,
+    3600.0,
+    4 * 3600.0,
+    24 * 3600.0,
+    72 * 3600.0,
+)
+
+
+def status_label(status: int) -> str:
+    """A bounded label for any status: its name, 'vendor_0x4XX' or 'other'."""
+    try:
+        return CommandStatus(status).name
+    except ValueError:
+        if 0x400 <= status <= 0x4FF:
+            return f"vendor_{status:#05x}"
+        return "other"
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        self.submits = Counter(
+            "smppgw_submits", "Client submits by outcome.", ["account", "outcome"], registry=r
+        )
+        self.check_verdicts = Counter(
+            "smppgw_check_verdicts",
+            "Check findings that were not a plain accept.",
+            ["rule", "mode", "verdict"],
+            registry=r,
+        )
+        self.route_submit_latency = Histogram(
+            "smppgw_route_submit_latency_seconds",
+            "submit_sm to submit_sm_resp from the carrier.",
+            ["route", "carrier"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.route_carrier_responses = Counter(
+            "smppgw_route_carrier_responses",
+            "Carrier submit_sm_resp by status.",
+            ["route", "carrier", "status"],
+            registry=r,
+        )
+        self.route_timeouts = Counter(
+            "smppgw_route_timeouts",
+            "Carrier submits with no response in time.",
+            ["route", "carrier"],
+            registry=r,
+        )
+        self.route_failovers = Counter(
+            "smppgw_route_failovers",
+            "Submits that moved on from this route to the next.",
+            ["route"],
+            registry=r,
+        )
+        self.sender_rewrites = Counter(
+            "smppgw_sender_rewrites",
+            "Sender rewrites, by the gateway's policy or seen from the carrier.",
+            ["route", "by"],
+            registry=r,
+        )
+        self.receipts = Counter(
+            "smppgw_receipts",
+            "Delivery receipts from carriers by final state.",
+            ["route", "state"],
+            registry=r,
+        )
+        self.receipt_delay = Histogram(
+            "smppgw_receipt_delay_seconds",
+            "Submit to receipt.",
+            ["route"],
+            buckets=RECEIPT_DELAY_BUCKETS,
+            registry=r,
+        )
+        self.binds = Gauge("smppgw_binds", "Live client binds.", ["account", "bind_type"], registry=r)
+        self.bind_failures = Counter(
+            "smppgw_bind_failures", "Refused client binds by status.", ["status"], registry=r
+        )
+        self.carrier_connection_up = Gauge(
+            "smppgw_carrier_connection_up", "Bound connections to the carrier.", ["carrier"], registry=r
+        )
+        self.carrier_window = Gauge(
+            "smppgw_carrier_window_occupancy", "Outstanding submits to the carrier.", ["carrier"], registry=r
+        )
+        self.route_circuit_state = Gauge(
+            "smppgw_route_circuit_state",
+            "Route health: 0 closed (in use), 1 half-open, 2 open (out).",
+            ["route"],
+            registry=r,
+        )
+        self.throttled = Counter(
+            "smppgw_throttled",
+            "Client requests refused for quota or window.",
+            ["account", "reason"],
+            registry=r,
+        )
+        self.pending_deliveries = Gauge(
+            "smppgw_pending_deliveries", "Receipts and MO stored for clients not bound.", ["kind"], registry=r
+        )
+        self.deliveries = Counter(
+            "smppgw_deliveries", "deliver_sm to clients by kind and outcome.", ["kind", "outcome"], registry=r
+        )
+        self.mo_messages = Counter(
+            "smppgw_mo_messages", "MO messages from carriers by outcome.", ["outcome"], registry=r
+        )
+        self.protocol_errors = Counter(
+            "smppgw_protocol_errors",
+            "Protocol violations answered by a session.",
+            ["side", "status"],
+            registry=r,
+        )
+        self.store_healthy = Gauge(
+            "smppgw_store_healthy", "1 when the store accepts writes; 0 and traffic is refused.", registry=r
+        )
+        self.velocity_alerts = Counter(
+            "smppgw_velocity_alerts", "AIT velocity rules tripped.", ["account", "rule"], registry=r
+        )
