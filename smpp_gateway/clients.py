@@ -1,0 +1,212 @@
+"""The client (ESME) side of the gateway: binds, the registry of live binds, quotas, request dispatch.
+
+``ClientSide`` is the ``ConnectionHandler`` of every ESME connection. A bind is authenticated off the
+event loop (argon2 costs tens of milliseconds and 64 MiB by design, so at most ``VERIFY_THREADS`` run at
+once), then authorised by ``accounts.authorize_bind``. Requests from a bound client pass the account's
+token bucket (``ESME_RTHROTTLED``; the session itself answers ``ESME_RMSGQFUL`` past the window) and go
+to the ``RequestHandler`` as one task each; the task's response is written when it is ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import hmac
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .accounts import TokenBucket, authorize_bind, bind_type_of, quota_for, verify_password
+from .config import AccountConfig, BindType, GatewayConfig
+from .metrics import Metrics, status_label
+from .smpp.constants import CommandStatus
+from .smpp.pdu import Bind, Request, Response, SubmitMulti, SubmitSm
+from .transport.connection import SmppConnection
+from .transport.server import EsmeServer
+
+log = logging.getLogger(__name__)
+
+VERIFY_THREADS = 2
+RECEIVING = frozenset({BindType.RECEIVER, BindType.TRANSCEIVER})
+QUOTA_COMMANDS = (SubmitSm, SubmitMulti)
+
+
+@dataclass(eq=False, slots=True)
+class ClientBind:
+    conn: SmppConnection
+    account: AccountConfig
+    bind_type: BindType
+
+    @property
+    def receives(self) -> bool:
+        return self.bind_type in RECEIVING
+
+    @property
+    def label(self) -> str:
+        return f"{self.account.system_id}@{self.conn.peer_ip}/{self.bind_type.value}"
+
+
+class RequestHandler(Protocol):
+    def handle(self, client: ClientBind, pdu: Request) -> Awaitable[Response]: ...
+
+    def client_bound(self, client: ClientBind) -> None: ...
+
+
+@dataclass(slots=True)
+class ClientRegistry:
+    by_account: defaultdict[str, list[ClientBind]] = field(default_factory=lambda: defaultdict(list))
+    by_connection: dict[SmppConnection, ClientBind] = field(default_factory=dict)
+    _turn: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, client: ClientBind) -> None:
+        self.by_account[client.account.system_id].append(client)
+        self.by_connection[client.conn] = client
+
+    def remove(self, conn: SmppConnection) -> ClientBind | None:
+        client = self.by_connection.pop(conn, None)
+        if client is not None:
+            self.by_account[client.account.system_id].remove(client)
+        return client
+
+    def count(self, system_id: str) -> int:
+        return len(self.by_account.get(system_id, ()))
+
+    def receiver(self, system_id: str) -> ClientBind | None:
+        """A receiver/transceiver bind of the account, round robin across its binds."""
+        receivers = [client for client in self.by_account.get(system_id, ()) if client.receives]
+        if not receivers:
+            return None
+        turn = self._turn[system_id] = self._turn[system_id] + 1
+        return receivers[turn % len(receivers)]
+
+    def all(self) -> list[ClientBind]:
+        return list(self.by_connection.values())
+
+
+class ClientSide:
+    def __init__(
+        self,
+        config: Callable[[], GatewayConfig],
+        handler: RequestHandler,
+        metrics: Metrics,
+    ) -> None:
+        self._config = config
+        self.handler = handler
+        self.metrics = metrics
+        self.registry = ClientRegistry()
+        self.server: EsmeServer | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.accepting = True
+        self._quotas: dict[str, TokenBucket] = {}
+        self._verifier = ThreadPoolExecutor(VERIFY_THREADS, thread_name_prefix="bind-verify")
+        # Verified credentials, as keyed digests: a reconnect storm must not cost one argon2 each.
+        self._cache_key = os.urandom(32)
+        self._verified: dict[tuple[str, bytes], str] = {}
+
+    # --- ConnectionHandler ----------------------------------------------------------------------
+
+    def bind_requested(self, conn: SmppConnection, pdu: Bind) -> None:
+        self._spawn(self._bind(conn, pdu))
+
+    def bound(self, conn: SmppConnection) -> None:
+        client = self.registry.by_connection.get(conn)
+        if client is not None:
+            self.handler.client_bound(client)
+
+    def request_received(self, conn: SmppConnection, pdu: Request) -> None:
+        client = self.registry.by_connection.get(conn)
+        if client is None:  # the session only lets requests through once bound
+            conn.send_response(pdu, pdu.make_response(CommandStatus.ESME_RINVBNDSTS))
+            return
+        if isinstance(pdu, QUOTA_COMMANDS) and not self._quota(client.account).try_take(conn.loop.time()):
+            self.metrics.throttled.labels(client.account.system_id, "quota").inc()
+            conn.send_response(pdu, pdu.make_response(CommandStatus.ESME_RTHROTTLED))
+            return
+        self._spawn(self._answer(client, pdu))
+
+    def closed(self, conn: SmppConnection) -> None:
+        client = self.registry.remove(conn)
+        if client is not None:
+            log.info("%s: unbound", client.label)
+            self.metrics.binds.labels(client.account.system_id, client.bind_type.value).dec()
+
+    # --- binds ----------------------------------------------------------------------------------
+
+    async def _bind(self, conn: SmppConnection, pdu: Bind) -> None:
+        config = self._config()
+        account = config.account(pdu.system_id)
+        bind_type = bind_type_of(pdu)
+        password_ok = await self._verify(account, pdu.password)
+        status = (
+            CommandStatus.ESME_RBINDFAIL
+            if not self.accepting
+            else authorize_bind(
+                account, password_ok, bind_type, conn.peer_ip, self.registry.count(pdu.system_id)
+            )
+        )
+        if status != CommandStatus.ESME_ROK or account is None:
+            self.metrics.bind_failures.labels(status_label(status)).inc()
+            log.warning(
+                "bind refused: system_id=%r from %s as %s: %s",
+                pdu.system_id,
+                conn.peer_ip,
+                bind_type.value,
+                CommandStatus(status).name,
+            )
+            conn.reject_bind(pdu, status)
+            return
+        client = ClientBind(conn, account, bind_type)
+        self.registry.add(client)
+        conn.session.config = dataclasses.replace(conn.session.config, max_inbound_window=account.window)
+        if self.server is not None:
+            self.server.mark_bound(conn)
+        conn.label = client.label
+        self.metrics.binds.labels(account.system_id, bind_type.value).inc()
+        log.info("%s: bound", client.label)
+        conn.accept_bind(pdu, config.server.system_id)
+
+    async def _verify(self, account: AccountConfig | None, password: str) -> bool:
+        digest = hmac.new(self._cache_key, password.encode("latin-1", "replace"), hashlib.sha256).digest()
+        if account is not None and self._verified.get((account.system_id, digest)) == account.password_hash:
+            return True
+        loop = asyncio.get_running_loop()
+        password_hash = account.password_hash if account is not None else None
+        ok = await loop.run_in_executor(self._verifier, verify_password, password_hash, password)
+        if ok and account is not None:
+            self._verified[(account.system_id, digest)] = account.password_hash
+        return ok
+
+    def _quota(self, account: AccountConfig) -> TokenBucket:
+        bucket = self._quotas.get(account.system_id)
+        if bucket is None or bucket.rate != account.throughput:
+            bucket = self._quotas[account.system_id] = quota_for(account)
+        return bucket
+
+    # --- requests -------------------------------------------------------------------------------
+
+    async def _answer(self, client: ClientBind, pdu: Request) -> None:
+        try:
+            response = await self.handler.handle(client, pdu)
+        except Exception:
+            # A bug must not leave the client waiting: answer a retryable error and keep the bind.
+            log.exception("%s: failed to handle %s", client.label, type(pdu).__name__)
+            response = pdu.make_response(CommandStatus.ESME_RSYSERR)
+        client.conn.send_response(pdu, response)
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait (bounded) for every in-flight request to be answered."""
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=timeout)
+
+    def close(self) -> None:
+        self._verifier.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,78 @@
+"""`make run`: the gateway on config/gateway.yaml with the carrier simulators of config/simulators.yaml.
+
+Runs in the foreground until Ctrl-C. The simulators run as a child process (they are a separate
+product that the gateway never imports, and a second process uses the second core); the gateway runs
+here. The demo's TLS listener needs a certificate: a self-signed pair is made under var/tls/ on first
+run (never committed).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .cli import LOG_FORMAT
+from .runtime import run
+
+log = logging.getLogger("smpp_gateway.demo")
+
+GATEWAY_CONFIG = Path("config/gateway.yaml")
+SIMULATORS_CONFIG = Path("config/simulators.yaml")
+TLS_DIR = Path("var/tls")
+
+
+def ensure_demo_certificate(directory: Path = TLS_DIR) -> None:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    if cert.exists() and key.exists():
+        return
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise SystemExit("openssl is needed once to make the demo's self-signed TLS certificate")
+    directory.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "365",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    key.chmod(0o600)
+    log.info("made a self-signed demo certificate in %s", directory)
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
+    ensure_demo_certificate()
+    simulators = subprocess.Popen(
+        [sys.executable, "-m", "simulators", "carriers", "-c", str(SIMULATORS_CONFIG)],
+    )
+    log.info("carrier simulators started (pid %d)", simulators.pid)
+    try:
+        return run(GATEWAY_CONFIG)
+    finally:
+        simulators.terminate()
+        try:
+            simulators.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            simulators.kill()
+            simulators.wait()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,172 @@
+"""Receipts and MO, carrier to client: id mapping, rewriting, store-and-forward.
+
+Every receipt or MO that must reach a client is first stored durably (group-committed with its
+neighbours), then the carrier gets its deliver_sm_resp, then a per-account ``Outbox`` delivers it to a
+receiver/transceiver bind of the account, in order, and deletes it when the client acknowledges.
+Consequences: a gateway crash between the carrier's deliver_sm and our deliver_sm_resp makes the
+carrier resend (it never got the resp); a crash after it finds the item in the store at start. A client
+that times out after processing a deliver_sm gets it again (at-least-once, as every SMSC does).
+
+Retries: a client's error or silence reschedules the item with a growing delay, up to
+``MAX_ATTEMPTS``; items past their expiry are dropped and counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from .clients import ClientBind, ClientRegistry
+from .metrics import Metrics
+from .smpp import codec
+from .smpp.constants import CommandStatus, MessageState
+from .smpp.pdu import DataSm, DeliverSm, Request
+from .smpp.receipt import Receipt, rewrite_receipt_id
+from .transport.connection import LinkLost, RequestRejected, RequestTimeout
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+RETRY_BASE = 2.0
+RETRY_MAX = 300.0
+# Items read from the store per batch (in id order, so in arrival order).
+MEMORY_BATCH = 500
+
+
+class DeliveryStore(Protocol):
+    async def enqueue(self, account: str, kind: str, pdu: bytes, now: float) -> None: ...
+
+    async def pending(self, account: str, limit: int, now: float) -> list[StoredItem]: ...
+
+    def delivered(self, item_id: int) -> None: ...
+
+    def retry_later(self, item_id: int, attempts: int, next_attempt_at: float) -> None: ...
+
+    def expired(self, item_id: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    item_id: int
+    kind: str
+    pdu: bytes
+    attempts: int
+    expires_at: float
+
+
+def wants_receipt(registered_delivery: int, state: MessageState) -> bool:
+    """Did the client ask for this receipt? bits 1-0: 1 = every final outcome, 2 = failures only."""
+    request = registered_delivery & 0x03
+    if request == 1:
+        return True
+    if request == 2:
+        return state is not MessageState.DELIVERED
+    return False
+
+
+def client_receipt(pdu: DeliverSm | DataSm, receipt: Receipt, gateway_id: str, client_source: str) -> Request:
+    """The receipt as the client must see it: our id, and the sender it submitted (not a rewrite)."""
+    # The TypeVar of rewrite_receipt_id is constrained: a union argument needs one branch per member.
+    rewritten: DeliverSm | DataSm
+    if isinstance(pdu, DeliverSm):
+        rewritten = rewrite_receipt_id(pdu, gateway_id)
+    else:
+        rewritten = rewrite_receipt_id(pdu, gateway_id)
+    return dataclasses.replace(rewritten, sequence_number=0, destination_addr=client_source)
+
+
+class Outbox:
+    """Delivers one account's stored receipts and MO, in order, to whichever receiver bind it has."""
+
+    def __init__(
+        self,
+        account: str,
+        store: DeliveryStore,
+        registry: ClientRegistry,
+        metrics: Metrics,
+        clock: Callable[[], float],
+    ) -> None:
+        self.account = account
+        self.store = store
+        self.registry = registry
+        self.metrics = metrics
+        self.clock = clock
+        self._queue: deque[StoredItem] = deque()
+        self._more_in_store = True  # at start, anything may be waiting in the store
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def stored(self) -> None:
+        """Something new for this account is in the store."""
+        self._more_in_store = True
+        self.kick()
+
+    def kick(self) -> None:
+        self._wakeup.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name=f"outbox:{self.account}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            client = self.registry.receiver(self.account)
+            if client is None:
+                return  # ClientSide kicks us again when a receiver binds
+            item = await self._next_item()
+            if item is None:
+                self._wakeup.clear()
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), RETRY_BASE)
+                except TimeoutError:
+                    self._more_in_store = True  # rescheduled items may be due now
+                continue
+            if not await self._deliver(client, item):
+                return
+
+    async def _next_item(self) -> StoredItem | None:
+        if not self._queue and self._more_in_store:
+            items = await self.store.pending(self.account, MEMORY_BATCH, self.clock())
+            self._more_in_store = len(items) == MEMORY_BATCH
+            self._queue.extend(items)
+        return self._queue.popleft() if self._queue else None
+
+    async def _deliver(self, client: ClientBind, item: StoredItem) -> bool:
+        """Send one item; False when the bind failed and the loop should wait for another."""
+        if item.expires_at <= self.clock():
+            self.store.expired(item.item_id)
+            self.metrics.deliveries.labels(item.kind, "expired").inc()
+            return True
+        pdu = codec.decode(item.pdu)
+        assert isinstance(pdu, Request)
+        try:
+            response = await client.conn.request(pdu)
+        except (LinkLost, RequestTimeout, RequestRejected) as error:
+            log.info("%s: %s not acknowledged: %s", client.label, item.kind, error)
+            self._retry(item)
+            return False
+        if response.command_status == CommandStatus.ESME_ROK:
+            self.store.delivered(item.item_id)
+            self.metrics.deliveries.labels(item.kind, "delivered").inc()
+            return True
+        self._retry(item)
+        return True
+
+    def _retry(self, item: StoredItem) -> None:
+        attempts = item.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            self.store.expired(item.item_id)
+            self.metrics.deliveries.labels(item.kind, "gave_up").inc()
+            return
+        delay = min(RETRY_MAX, RETRY_BASE * 2**attempts)
+        self.store.retry_later(item.item_id, attempts, self.clock() + delay)
+        self.metrics.deliveries.labels(item.kind, "retried").inc()
+        self._more_in_store = True
