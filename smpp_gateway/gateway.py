@@ -23,6 +23,7 @@ from .metrics import Metrics
 from .operations import Operations
 from .persistence import GatewayStore
 from .policy import Policy
+from .probes import ProbeSender
 from .receipts import Outbox
 from .routing import RouteTable
 from .smpp.constants import CommandStatus
@@ -83,6 +84,10 @@ class Gateway:
             lambda: self.config, self.store, self.metrics, self.outbox, wall_clock, self.policy.on_mo_keyword
         )
         self.operations = Operations(self)
+        self.probes = ProbeSender(
+            lambda: self.routes, lambda: self.forwarder, self.store, self.ids, wall_clock,
+            lambda: self.config.submit_deadline,
+        )
         self._outboxes: dict[str, Outbox] = {}
         self._carrier_tasks: set[asyncio.Task[None]] = set()
         self._handlers: dict[type[Request], Callable[[ClientBind, Request], Awaitable[Response]]] = {

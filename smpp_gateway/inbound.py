@@ -41,6 +41,8 @@ class Inbound:
         wall_clock: Callable[[], float],
         on_keyword: Callable[[str, str, str], None] | None = None,
     ) -> None:
+        # Route testing sets this to hear about probe receipts: (gateway id, receipt, received at).
+        self.on_probe_receipt: Callable[[str, Receipt, float], None] | None = None
         self._config = config
         self.store = store
         self.metrics = metrics
@@ -74,6 +76,8 @@ class Inbound:
         wanted = wants_receipt(mapping.registered_delivery, receipt.state) and (
             receipt.is_final or mapping.registered_delivery & RegisteredDelivery.INTERMEDIATE
         )
+        if mapping.is_probe and self.on_probe_receipt is not None:
+            self.on_probe_receipt(mapping.gateway_id, receipt, now)
         if not wanted or mapping.is_probe:
             await self.store.durable()
             return CommandStatus.ESME_ROK

@@ -317,3 +317,22 @@ async def test_graceful_stop_answers_in_flight_submits(tmp_path: Path) -> None:
         assert answer.message_id  # the gateway's id: the carrier accepted it before the stop finished
         await asyncio.wait_for(stopping, 10)
         esme.client.disconnect()
+
+
+async def test_a_probe_goes_through_exactly_its_route_and_its_receipt_is_reported(tmp_path: Path) -> None:
+    async with running_carrier() as carrier, running_gateway(gateway_config(tmp_path, {"c1": carrier.port})) as gw:
+        heard: list[tuple[str, int]] = []
+        gw.inbound.on_probe_receipt = lambda gateway_id, receipt, at: heard.append((gateway_id, receipt.state))
+        sent = await gw.probes.send("fr", "ACME", "+33699999999", "Probe K7Q2 ça marche")
+        assert sent.status == 0
+        assert sent.carrier == "c1"
+        [pdu] = carrier.received
+        assert pdu.destination_addr == "33699999999"
+        assert pdu.data_coding == 8  # "ç" has no GSM 03.38 code: the cheapest coding is UCS2
+        await carrier.send_receipt(sent.carrier_message_ids[0], pdu, MessageState.DELIVERED)
+        assert heard == [(sent.gateway_ids[0], MessageState.DELIVERED)]
+        story = await gw.store.story(sent.gateway_ids[0])
+        assert story is not None
+        assert story["record"]["is_probe"] is True
+        unknown = await gw.probes.send("no-such-route", "ACME", "33699999999", "x")
+        assert unknown.status == CommandStatus.ESME_RSUBMITFAIL
