@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Debian packages some tests drive for real: headless Chromium (status page), Prometheus + promtool.
+SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/chromedriver /usr/bin/promtool /usr/bin/prometheus openssl
 
-.PHONY: venv test lint format run bench soak fuzz clean
+.PHONY: venv system-deps test lint format run bench soak fuzz clean
 
 venv: $(STAMP)
 
@@ -16,7 +18,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
-test: $(STAMP)
+# Installs what is missing, once; tests that need a tool skip with a reason where it cannot be had.
+system-deps:
+	@missing=0; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing test tools: chromium chromium-driver prometheus openssl"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium chromium-driver prometheus openssl >/dev/null || echo "warning: could not install test tools"; \
+	  else echo "warning: chromium/prometheus missing and not root: the tests that need them will skip"; fi; \
+	fi
+
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -33,6 +47,9 @@ run: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.run
+
+soak: $(STAMP)
+	$(BIN)/python -m tests.bench.run --soak
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
