@@ -165,6 +165,7 @@ class StoreWriter:
         return pending_id
 
     async def _wait(self, op: WriteOp | None) -> Any:
+        self._check_open()
         if not self._store_ok:
             raise StoreUnavailable(self._last_error)
         if op is not None:
@@ -178,9 +179,12 @@ class StoreWriter:
             self._waiting.discard(future)
 
     def _count_append(self) -> None:
+        self._check_open()
+        self._appended += 1
+
+    def _check_open(self) -> None:
         if self._closing:
             raise RuntimeError("store writer closed")
-        self._appended += 1
 
     @property
     def healthy(self) -> bool:
@@ -204,11 +208,20 @@ class StoreWriter:
     async def run_write(self, fn: Callable[[Store], T]) -> T:
         """Run ``fn(store)`` on the writer thread, after everything appended before it is committed.
 
-        For maintenance that must return a value (retention, trimming), not for the hot path.
+        For maintenance that must return a value (retention, trimming), not for the hot path. Like a
+        barrier, it raises StoreUnavailable while the store fails, or when it starts failing before ``fn``
+        ran (``fn`` is then skipped).
         """
+        self._check_open()
+        if not self._store_ok:
+            raise StoreUnavailable(self._last_error)
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._waiting.add(future)
         self._queue.put(_Call(fn, future))
-        return await future
+        try:
+            return await future
+        finally:
+            self._waiting.discard(future)
 
     async def purge(
         self, before: float, now: float, *, batch_size: int = 1000, max_batches: int = 1000
@@ -226,7 +239,7 @@ class StoreWriter:
 
     # The timeout is an argument, not the caller's asyncio.timeout(): when it expires the writer thread
     # must be told to stop retrying, which a cancellation from outside cannot do.
-    async def close(self, timeout: float) -> int:  # noqa: ASYNC109
+    async def close(self, timeout: float) -> int:
         """Flush what was appended and stop the thread; return how many operations were left unwritten
         (0 unless the store kept failing until ``timeout``)."""
         self._closing = True
@@ -267,6 +280,12 @@ class StoreWriter:
         if self._on_health_change is not None:
             self._on_health_change(healthy)
 
+    def _stopped(self) -> None:
+        # Nothing waits on the thread any more: a waiter added before the store failed was failed with
+        # it, and one added after raised at once (_store_ok is false before the loop hears of it).
+        if self._done is not None and not self._done.done():
+            self._done.set_result(None)
+
     def _notify(self, callback: Callable[..., None], *args: Any) -> None:
         assert self._loop is not None
         try:
@@ -290,8 +309,7 @@ class StoreWriter:
             log.exception("store writer thread failed")
             self._set_store_ok(False, "store writer thread failed")
         finally:
-            assert self._done is not None
-            self._notify(_set_done, self._done)
+            self._notify(self._stopped)
 
     def _collect(self) -> _Batch:
         """Block for the first item, then take what is queued, up to max_batch operations. A call or a
@@ -360,7 +378,8 @@ class StoreWriter:
         call = batch.call
         outcome: Any = None
         failed = False
-        if call is not None:
+        # A call whose caller was already answered (the store failed meanwhile) is skipped.
+        if call is not None and not call.future.done():
             try:
                 outcome = call.fn(self._store)
             except Exception as exc:
@@ -378,8 +397,3 @@ class StoreWriter:
         else:
             log.error("store unavailable, keeping %d operations and retrying: %s", self.backlog, error)
         self._notify(self._health_changed, ok, error)
-
-
-def _set_done(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)

@@ -199,6 +199,11 @@ async def test_purge_runs_bounded_batches_until_done(writer: StoreWriter) -> Non
         result = await writer.purge(before=100.0, now=0.0, batch_size=10)
         left = await writer.run_read(lambda s: s.route_report(0.0, 9999.0, include_probes=True))
     assert result.messages == 25
+    for i in range(25):
+        writer.append(message(f"again{i}", received_at=float(i)))
+    async with asyncio.timeout(WAIT):
+        capped = await writer.purge(before=100.0, now=0.0, batch_size=10, max_batches=2)
+    assert capped.messages == 20  # stopped at max_batches; the next run takes the rest
     assert left == []  # the kept record has no route: nothing to report, but it is there
     assert await writer.run_read(lambda s: s.message("new")) is not None
 
@@ -254,6 +259,29 @@ async def test_a_waiting_barrier_fails_when_the_store_starts_failing(
     assert await next_health(health) is True
     assert await w.close(timeout=WAIT) == 0
     assert sqlite.pending_count("demo") == 1  # kept and written, as commit() documents
+
+
+async def test_maintenance_is_refused_or_skipped_while_the_store_fails(
+    sqlite: SqliteStore, health: asyncio.Queue[bool]
+) -> None:
+    cap_size(sqlite)
+    w = StoreWriter(sqlite, retry_initial=0.001, retry_max=0.01, on_health_change=health.put_nowait)
+    for i in range(200):
+        w.append(message(f"g{i}", padding=500))
+    ran: list[str] = []
+    queued_call = asyncio.ensure_future(w.run_write(lambda s: ran.append("queued before the outage")))
+    await queued(w, 201)
+    w.start(asyncio.get_running_loop())
+    async with asyncio.timeout(WAIT):
+        with pytest.raises(StoreUnavailable):
+            await queued_call
+    assert await next_health(health) is False
+    with pytest.raises(StoreUnavailable):
+        await w.run_write(lambda s: ran.append("asked during the outage"))
+    sqlite.set_max_size(None)
+    assert await next_health(health) is True
+    assert await w.close(timeout=WAIT) == 0
+    assert ran == []  # its caller was already answered: skipped
 
 
 async def test_close_gives_up_after_its_timeout_and_reports_what_is_lost(
@@ -341,6 +369,12 @@ async def test_lifecycle_errors(writer: StoreWriter, sqlite: SqliteStore) -> Non
     assert sqlite.message("last") is not None
     with pytest.raises(RuntimeError, match="closed"):
         writer.append(message("too-late"))
+    with pytest.raises(RuntimeError, match="closed"):
+        await writer.barrier()
+    with pytest.raises(RuntimeError, match="closed"):
+        await writer.commit(message("too-late"))
+    with pytest.raises(RuntimeError, match="closed"):
+        await writer.run_write(lambda s: None)
     assert await writer.close(timeout=WAIT) == 0  # closing twice is harmless
 
 

@@ -390,6 +390,14 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
         SqliteStore(path)
 
 
+def test_a_migration_rechecks_the_version_under_the_write_lock(store: SqliteStore) -> None:
+    conn = store._connection()
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")  # another program, meanwhile
+    with pytest.raises(OperationRejected, match="newer than this program"):
+        store._migrate(conn)
+    assert not conn.in_transaction
+
+
 def test_read_only_store_reads_the_live_database_and_refuses_writes(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite"
     writer = SqliteStore(path)
