@@ -25,14 +25,17 @@ a length running past the end of the PDU is ESME_RINVOPTPARSTREAM.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from enum import IntEnum
-from typing import NamedTuple
+from functools import partial
 
 from .constants import CommandStatus, Tag
 from .errors import LocalProtocolError, RemoteProtocolError
 from .pdu import Tlv
 
 _TAG_LENGTH = struct.Struct(">HH")
+_U32 = struct.Struct(">I")
 _UINT = {1: struct.Struct(">B"), 2: struct.Struct(">H"), 4: struct.Struct(">I")}
 _new_tlv = tuple.__new__  # Tlv(tag, value) through NamedTuple.__new__ is a Python call; this is not
 
@@ -43,7 +46,8 @@ class Kind(IntEnum):
     OCTETS = 2  # octet string of ``min_size`` to ``size`` octets
 
 
-class TlvSpec(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class TlvSpec:
     tag: Tag
     kind: Kind
     size: int
@@ -116,13 +120,31 @@ TLV_SPECS: dict[int, TlvSpec] = {
 }
 
 
+# Integer tags in their canonical size, the hot case: value read by a per-size Struct (for one octet,
+# indexing), and header plus value written by a single pack.
+# Keyed by the first 4 octets of the TLV read as one integer (tag << 16 | length), so that one lookup
+# both finds the tag and checks its length. A 1-octet Integer tag has only 256 values: the first time
+# one is seen, its 256 Tlv objects are built (at most 26 x 256 in all, about 400 KB), and decoding it
+# is then two lookups instead of building a NamedTuple (the slowest step of this loop).
+_BYTE_TAGS: dict[int, Tag] = {
+    s.tag << 16 | 1: s.tag for s in TLV_SPECS.values() if s.kind is Kind.INT and s.size == 1
+}
+_BYTE_TLVS: dict[int, tuple[Tlv, ...]] = {}
+_WORD_READERS: dict[int, tuple[Tag, Callable[[bytes, int], tuple[int]]]] = {
+    spec.tag << 16 | spec.size: (spec.tag, _UINT[spec.size].unpack_from)
+    for spec in TLV_SPECS.values()
+    if spec.kind is Kind.INT and spec.size > 1
+}
+_INT_WRITERS: dict[int, Callable[[int], bytes]] = {
+    tag: partial(struct.Struct(">HH" + _UINT[spec.size].format[1:]).pack, tag, spec.size)
+    for tag, spec in TLV_SPECS.items()
+    if spec.kind is Kind.INT
+}
+
+
 def _stream_error(detail: str, command_id: int, sequence_number: int) -> RemoteProtocolError:
-    return RemoteProtocolError(
-        CommandStatus.ESME_RINVOPTPARSTREAM,
-        detail,
-        command_id=command_id,
-        sequence_number=sequence_number,
-    )
+    status = CommandStatus.ESME_RINVOPTPARSTREAM
+    return RemoteProtocolError(status, detail, command_id=command_id, sequence_number=sequence_number)
 
 
 def _decode_value(spec: TlvSpec, raw: bytes) -> int | str | bytes | None:
@@ -131,8 +153,7 @@ def _decode_value(spec: TlvSpec, raw: bytes) -> int | str | bytes | None:
     kind = spec.kind
     if kind is Kind.INT:
         if length == spec.size:
-            value: int = _UINT[length].unpack(raw)[0]
-            return value
+            return _UINT[length].unpack(raw)[0]  # type: ignore[no-any-return]
         return raw if length in spec.raw_sizes else None
     if length < spec.min_size or length > spec.size:
         return None
@@ -147,34 +168,51 @@ def decode_tlvs(buf: bytes, start: int, end: int, command_id: int, sequence_numb
     Raises RemoteProtocolError (ESME_RINVOPTPARSTREAM or ESME_RINVPARLEN) carrying ``command_id``
     and ``sequence_number`` so that the session can answer with the matching ``_resp``.
     """
+    if end != len(buf):
+        buf = buf[:end]  # so that a TLV header cut short fails to unpack
     tlvs: list[Tlv] = []
-    specs = TLV_SPECS
-    unpack = _TAG_LENGTH.unpack_from
+    append = tlvs.append
+    unpack = _U32.unpack_from
+    byte_tlvs = _BYTE_TLVS
     pos = start
-    while pos < end:
-        if end - pos < 4:
-            raise _stream_error(f"{end - pos} octets left, a TLV header needs 4", command_id, sequence_number)
-        tag, length = unpack(buf, pos)
-        pos += 4
-        stop = pos + length
-        if stop > end:
-            detail = f"TLV 0x{tag:04x} length {length} runs {stop - end} octets past the end"
-            raise _stream_error(detail, command_id, sequence_number)
-        spec = specs.get(tag)
-        if spec is None:
-            tlvs.append(_new_tlv(Tlv, (tag, buf[pos:stop])))
-        else:
-            value = _decode_value(spec, buf[pos:stop])
-            if value is None:
-                raise RemoteProtocolError(
-                    CommandStatus.ESME_RINVPARLEN,
-                    f"TLV {spec.tag.name.lower()} has length {length}",
-                    command_id=command_id,
-                    sequence_number=sequence_number,
-                )
-            tlvs.append(_new_tlv(Tlv, (spec.tag, value)))
-        pos = stop
+    try:
+        while pos < end:
+            key = unpack(buf, pos)[0]
+            pos += 4
+            stop = pos + (key & 0xFFFF)
+            if stop > end:
+                detail = f"TLV 0x{key >> 16:04x} length {key & 0xFFFF} runs {stop - end} octets past the end"
+                raise _stream_error(detail, command_id, sequence_number)
+            table = byte_tlvs.get(key)
+            if table is not None:
+                append(table[buf[pos]])
+            else:
+                append(_decode_other(key, buf[pos:stop], command_id, sequence_number))
+            pos = stop
+    except struct.error:
+        detail = f"{end - pos} octets left, a TLV header needs 4"
+        raise _stream_error(detail, command_id, sequence_number) from None
     return tuple(tlvs)
+
+
+def _decode_other(key: int, raw: bytes, command_id: int, sequence_number: int) -> Tlv:
+    """Every TLV but an already tabled 1-octet Integer."""
+    reader = _WORD_READERS.get(key)
+    if reader is not None:
+        return _new_tlv(Tlv, (reader[0], reader[1](raw, 0)[0]))
+    tag = _BYTE_TAGS.get(key)
+    if tag is not None:
+        table = _BYTE_TLVS[key] = tuple(_new_tlv(Tlv, (tag, value)) for value in range(256))
+        return table[raw[0]]
+    spec = TLV_SPECS.get(key >> 16)
+    if spec is None:
+        return _new_tlv(Tlv, (key >> 16, raw))
+    value = _decode_value(spec, raw)
+    if value is None:
+        detail = f"TLV {spec.tag.name.lower()} has length {len(raw)}"
+        status = CommandStatus.ESME_RINVPARLEN
+        raise RemoteProtocolError(status, detail, command_id=command_id, sequence_number=sequence_number)
+    return _new_tlv(Tlv, (spec.tag, value))
 
 
 def _encode_error(tag: int, detail: str, status: CommandStatus) -> LocalProtocolError:
@@ -182,26 +220,25 @@ def _encode_error(tag: int, detail: str, status: CommandStatus) -> LocalProtocol
     return LocalProtocolError(status, f"TLV {name}: {detail}")
 
 
-def _encode_value(tag: int, value: object) -> bytes:
-    """The value octets of one TLV; the exact inverse of ``_decode_value``."""
+def _encode_other(tag: int, value: object) -> bytes:
+    """One whole TLV other than a canonical Integer; the exact inverse of ``_decode_other``."""
+    if type(tag) is bool or not isinstance(tag, int) or not 0 <= tag <= 0xFFFF:
+        raise LocalProtocolError(CommandStatus.ESME_RINVOPTPARAMVAL, f"TLV tag {tag!r} out of range")
     spec = TLV_SPECS.get(tag)
-    if spec is None or type(value) is bytes:
-        if type(value) is not bytes:
-            raise _encode_error(tag, "an unknown tag needs a bytes value", CommandStatus.ESME_RINVOPTPARAMVAL)
+    if type(value) is bytes:
         if spec is not None and _decode_value(spec, value) != value:
             # Raw bytes for a known tag only in the non-canonical forms the decoder keeps raw.
             raise _encode_error(tag, f"{len(value)} raw octets do not fit", CommandStatus.ESME_RINVPARLEN)
-        return value
-    if spec.kind is Kind.INT and type(value) is not bool and isinstance(value, int):
-        if not 0 <= value < 1 << (8 * spec.size):
-            raise _encode_error(tag, f"{value} out of range", CommandStatus.ESME_RINVOPTPARAMVAL)
-        return _UINT[spec.size].pack(value)
-    if spec.kind is Kind.CSTR and isinstance(value, str):
+        raw = value
+    elif spec is not None and spec.kind is Kind.CSTR and isinstance(value, str):
         raw = _latin1(value, tag) + b"\0"
         if len(raw) > spec.size or raw.find(b"\0") != len(raw) - 1:
             raise _encode_error(tag, "too long or contains NUL", CommandStatus.ESME_RINVPARLEN)
-        return raw
-    raise _encode_error(tag, f"{type(value).__name__} value", CommandStatus.ESME_RINVOPTPARAMVAL)
+    else:
+        raise _encode_error(tag, f"a {type(value).__name__} value", CommandStatus.ESME_RINVOPTPARAMVAL)
+    if len(raw) > 0xFFFF:
+        raise _encode_error(tag, f"{len(raw)} octets exceed the 16-bit length", CommandStatus.ESME_RINVPARLEN)
+    return _TAG_LENGTH.pack(tag, len(raw)) + raw
 
 
 def _latin1(value: str, tag: int) -> bytes:
@@ -211,21 +248,23 @@ def _latin1(value: str, tag: int) -> bytes:
         raise _encode_error(tag, "not Latin-1 text", CommandStatus.ESME_RINVOPTPARAMVAL) from None
 
 
-def encode_tlvs(tlvs: tuple[Tlv, ...] | list[Tlv]) -> bytes:
+def encode_tlvs(tlvs: Iterable[Tlv]) -> bytes:
     """The TLV area for ``tlvs``, in the given order. Raises LocalProtocolError for a value that the
     decoder would not read back as the same value."""
-    if not tlvs:
-        return b""
-    pack = _TAG_LENGTH.pack
     parts: list[bytes] = []
+    append = parts.append
+    writers = _INT_WRITERS
     for tag, value in tlvs:
-        if type(tag) is bool or not isinstance(tag, int) or not 0 <= tag <= 0xFFFF:
-            raise LocalProtocolError(CommandStatus.ESME_RINVOPTPARAMVAL, f"TLV tag {tag!r} out of range")
-        raw = _encode_value(tag, value)
-        if len(raw) > 0xFFFF:
-            raise _encode_error(
-                tag, f"{len(raw)} octets exceed the 16-bit length", CommandStatus.ESME_RINVPARLEN
-            )
-        parts.append(pack(tag, len(raw)))
-        parts.append(raw)
+        writer = writers.get(tag)
+        if writer is None or value.__class__ is bytes:
+            append(_encode_other(tag, value))
+            continue
+        try:
+            append(writer(value))  # type: ignore[arg-type]  # struct checks it is an int
+        except struct.error:
+            size = TLV_SPECS[tag].size
+            raise _encode_error(tag, f"{value!r} is not an integer of {size} octets", _BAD_VALUE) from None
     return b"".join(parts)
+
+
+_BAD_VALUE = CommandStatus.ESME_RINVOPTPARAMVAL

@@ -200,7 +200,6 @@ def test_latin1_text_round_trips() -> None:
         (p.SubmitSm(tlvs=(Tlv(Tag.RECEIPTED_MESSAGE_ID, b"abc\0"),)), S.ESME_RINVPARLEN),  # use str
         (p.SubmitSm(tlvs=(Tlv(Tag.MESSAGE_PAYLOAD, b"x" * 0x10000),)), S.ESME_RINVPARLEN),
         (p.SubmitSm(tlvs=(Tlv(0x10000, b""),)), S.ESME_RINVOPTPARAMVAL),
-        (p.SubmitSm(tlvs=(Tlv(Tag.SAR_MSG_REF_NUM, True),)), S.ESME_RINVOPTPARAMVAL),
         (p.SubmitSm(tlvs=((1, 2, 3),)), S.ESME_RSYSERR),  # type: ignore[arg-type]
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, p.Pdu) else str(value),
