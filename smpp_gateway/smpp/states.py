@@ -100,14 +100,10 @@ def _resp(request: CommandId) -> CommandId | None:
     return CommandId(value) if value in _IDS else None
 
 
-def _with_responses(
-    own: Iterable[CommandId], peer: Iterable[CommandId], *, nack: bool = True
-) -> frozenset[CommandId]:
-    """The sender's own requests, plus the responses to the requests the other role may send."""
-    ids = set(own)
+def _with_responses(own: Iterable[CommandId], peer: Iterable[CommandId]) -> frozenset[CommandId]:
+    """The sender's own requests, the responses to what the other role may send, and generic_nack."""
+    ids = {*own, _C.GENERIC_NACK}
     ids.update(resp for resp in map(_resp, peer) if resp is not None)
-    if nack:
-        ids.add(_C.GENERIC_NACK)
     return frozenset(ids)
 
 

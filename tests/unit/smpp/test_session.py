@@ -594,10 +594,12 @@ def test_unanswered_bind_times_out_and_closes() -> None:
 
 def test_handle_timer_early_does_nothing() -> None:
     pair = SessionPair()
+    pair.smsc.handle_timer(1.0)  # OPEN, bind_timeout not reached
     pair.bind()
     pair.esme.handle_timer(1.0)
-    assert drain(pair.esme) == []
-    assert pair.esme.data_to_send() == b""
+    for session in (pair.esme, pair.smsc):
+        assert drain(session) == []
+        assert session.data_to_send() == b""
 
 
 # --- windows --------------------------------------------------------------------------------
@@ -672,6 +674,13 @@ def test_sequence_wraps_and_skips_outstanding_numbers() -> None:
 
 
 # --- answering ------------------------------------------------------------------------------
+
+
+def test_a_request_numbered_already_is_sent_as_it_is() -> None:
+    session = in_state(BindState.BOUND_TX, Role.ESME)
+    pdu = p.SubmitSm(sequence_number=2)  # the bind took 1
+    assert session.send_request(pdu, 0.0) == 2
+    assert session.data_to_send() == codec.encode(pdu)
 
 
 def test_send_response_by_sequence_sets_its_number() -> None:
