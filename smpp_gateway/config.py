@@ -37,7 +37,7 @@ class BindType(StrEnum):
 
 
 class TlsConfig(_Model):
-    port: int = Field(3550, ge=1, le=65535, description="TLS listener port (3550 is IANA 'ssmpp').")
+    port: int = Field(3550, ge=0, le=65535, description="TLS listener port (3550 is IANA 'ssmpp'); 0 = any.")
     cert: Path = Field(description="PEM certificate chain file.")
     key: Path = Field(description="PEM private key file.")
 

@@ -34,9 +34,9 @@ class HttpServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, config.host, config.port)
         await site.start()
-        server = site._server
-        assert isinstance(server, asyncio.Server)
-        self.port = server.sockets[0].getsockname()[1]
+        # aiohttp exposes the bound port nowhere else; under uvloop the server is uvloop's own class.
+        server: Any = site._server
+        self.port = int(server.sockets[0].getsockname()[1])
         log.info("HTTP listening on http://%s:%d", config.host, self.port)
 
     async def stop(self) -> None:
