@@ -133,6 +133,10 @@ class Grey(_Model):
     night_start_hour: int = Field(1, ge=0, le=23)
     night_end_hour: int = Field(5, ge=1, le=24)
     duplicate_rate: Rate = Field(0.0, description="Share of deliveries the handset receives twice.")
+    duplicate_delay: Delay = Field(
+        default_factory=lambda: Delay(distribution="uniform", low=1.0, high=10.0),
+        description="From the first copy to the second.",
+    )
 
     @model_validator(mode="after")
     def _night(self) -> Grey:

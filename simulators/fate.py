@@ -91,11 +91,14 @@ class Fate:
         )
         self._parts: dict[_Key, list[Accepted]] = {}
 
-    def accepted(self, pdu: SubmitSm, record: Accepted) -> None:
+    def accepted(self, pdu: SubmitSm, record: Accepted, dice: Dice | None = None) -> None:
+        if not pdu.tlvs and not pdu.esm_class & EsmClass.UDHI:  # the common case, without user_data()
+            self._decide([record], decode_text(pdu.short_message, pdu.data_coding), dice)
+            return
         data = user_data(pdu)
         info = data.concat
         if info is None:
-            self._decide([record], decode_text(data.payload, pdu.data_coding))
+            self._decide([record], decode_text(data.payload, pdu.data_coding), dice)
             return
         key = (record.system_id, pdu.source_addr, pdu.destination_addr, info.reference, info.kind)
         self._parts.setdefault(key, []).append(record)
@@ -118,9 +121,10 @@ class Fate:
                 dice = Dice(self.seed, parts[0].counter)
                 self._receipts(parts, plan_receipt(self.behaviour.receipts, dice, False), 0.0, "")
 
-    def _decide(self, parts: list[Accepted], text: str) -> None:
+    def _decide(self, parts: list[Accepted], text: str, dice: Dice | None = None) -> None:
         first = parts[0]
-        dice = Dice(self.seed, first.counter)
+        if dice is None:
+            dice = Dice(self.seed, first.counter)
         plan = plan_delivery(self.behaviour, dice, first.source, text, self._wall())
         if plan.delivered:
             self.stats.delivered += 1

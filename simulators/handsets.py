@@ -16,9 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 
@@ -27,14 +26,15 @@ from .config import PanelConfig, Webhook
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(NamedTuple):
+    """One message as a handset shows it (a NamedTuple: one is built per delivery)."""
+
     msisdn: str
     sender: str
     text: str
     received_at: datetime  # UTC
     carrier: str
-    message_ids: tuple[str, ...] = field(default=())
+    message_ids: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -264,7 +264,7 @@ class CarrierSimulator:
                 pdu.registered_delivery,
                 self._wall(),
             )
-            self.fate.accepted(pdu, record)
+            self.fate.accepted(pdu, record, dice)
         latency = submit_latency(self.behaviour, dice)
         if latency > 0.0 and self._scheduler is not None:
             self._scheduler.call_later(latency, _answer, (conn, pdu, response))

@@ -1,0 +1,5 @@
+"""`python -m simulators` is `smpp-sim`."""
+
+from .cli import main
+
+raise SystemExit(main())
