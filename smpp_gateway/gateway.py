@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from .clients import ClientBind, ClientSide
 from .config import CarrierConfig, GatewayConfig
 from .forwarding import Forwarder
+from .gauges import StateGauges
 from .ids import MessageIdGenerator
 from .inbound import Inbound
 from .metrics import Metrics
@@ -88,6 +89,13 @@ class Gateway:
             lambda: self.routes, lambda: self.forwarder, self.store, self.ids, wall_clock,
             lambda: self.config.submit_deadline,
         )
+        self.gauges = StateGauges(
+            self.metrics,
+            config=lambda: self.config,
+            routes=lambda: self.routes,
+            pools=self.pools,
+            store=self.store,
+        )
         self._outboxes: dict[str, Outbox] = {}
         self._carrier_tasks: set[asyncio.Task[None]] = set()
         self._handlers: dict[type[Request], Callable[[ClientBind, Request], Awaitable[Response]]] = {
@@ -107,6 +115,7 @@ class Gateway:
             self.policy.state.optouts.add(entry.number, entry.account, entry.sender or None)
         for pool in self.pools.values():
             pool.start()
+        self.gauges.start()
         await self.server.start()
         for account in self.config.accounts:
             self.outbox(account.system_id)  # deliver what a previous run stored, once clients bind
@@ -114,6 +123,7 @@ class Gateway:
     async def stop(self, grace: float | None = None) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (grace if grace is not None else self.config.shutdown_grace)
+        await self.gauges.stop()
         self.clients.accepting = False
         self.server.stop_accepting()
         await self.clients.drain(max(0.1, (deadline - loop.time()) * 0.5))
@@ -144,6 +154,7 @@ class Gateway:
         )
         self.forwarder = Forwarder(self.routes, self.pools, self.metrics)
         self.store.id_formats = {carrier.name: carrier.id_format for carrier in config.carriers}
+        self.gauges.config_changed()
         log.info("configuration reloaded: %d accounts, %d routes", len(config.accounts), len(config.routes))
 
     def outbox(self, account: str) -> Outbox:
@@ -192,7 +203,8 @@ class Gateway:
         pool = self.pools.get(bind.config.name)
         if pool is not None:
             self.metrics.carrier_connection_up.labels(pool.name).set(pool.bound_count)
-        level = logging.INFO if bind.state in (BindState.BOUND, BindState.STOPPED) else logging.WARNING
+        # Connecting is routine; a bind that is down (lost, refused) is what an operator must see.
+        level = logging.WARNING if bind.state is BindState.DOWN else logging.INFO
         log.log(level, "carrier %s: %s", bind.label, bind.state.value)
 
 
