@@ -50,6 +50,81 @@ def _cmd_hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_report(produce: Callable[[], str]) -> int:
+    from .reports import ReportError
+
+    try:
+        text = produce()
+    except ReportError as error:
+        print(error, file=sys.stderr)
+        return error.exit_code
+    print(text)
+    return 0
+
+
+def _cmd_routes_explain(args: argparse.Namespace) -> int:
+    from .message import MessageClass
+    from .reports import explain_routes
+
+    message_class = MessageClass(args.message_class) if args.message_class else None
+    return _print_report(
+        lambda: explain_routes(
+            args.config,
+            account=args.account,
+            to=args.to,
+            sender=args.sender,
+            message_class=message_class,
+            fmt=args.format,
+        )
+    )
+
+
+def _cmd_report_routes(args: argparse.Namespace) -> int:
+    from .reports import report_routes
+
+    return _print_report(
+        lambda: report_routes(
+            args.config, since=args.since, fmt=args.format, include_probes=args.include_probes
+        )
+    )
+
+
+def _cmd_report_messages(args: argparse.Namespace) -> int:
+    from .reports import report_message
+
+    return _print_report(lambda: report_message(args.config, gateway_id=args.id, fmt=args.format))
+
+
+def _add_report_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from .message import MessageClass
+
+    routes = sub.add_parser("routes", help="route table tools").add_subparsers(
+        dest="routes_command", required=True
+    )
+    explain = routes.add_parser("explain", help="which routes a message would be tried on, in order, and why")
+    explain.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG)
+    explain.add_argument("--account", required=True, help="the client's system_id")
+    explain.add_argument("--to", required=True, help="destination number (E.164 or national)")
+    explain.add_argument("--from", dest="sender", required=True, help="sender ID as the client sends it")
+    explain.add_argument("--class", dest="message_class", choices=[c.value for c in MessageClass])
+    explain.add_argument("--format", choices=["text", "json"], default="text")
+    explain.set_defaults(handler=_cmd_routes_explain)
+
+    report = sub.add_parser("report", help="reports from the store (safe while the gateway runs)")
+    reports = report.add_subparsers(dest="report_command", required=True)
+    by_route = reports.add_parser("routes", help="per-route KPIs over a window")
+    by_route.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG)
+    by_route.add_argument("--since", default="1h", help="window up to now: 30m, 1h, 2d (default 1h)")
+    by_route.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    by_route.add_argument("--include-probes", action="store_true", help="count route-test probes too")
+    by_route.set_defaults(handler=_cmd_report_routes)
+    story = reports.add_parser("messages", help="one message's full story")
+    story.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG)
+    story.add_argument("--id", required=True, help="the gateway's message_id")
+    story.add_argument("--format", choices=["text", "json"], default="text")
+    story.set_defaults(handler=_cmd_report_messages)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="smpp-gateway", description=__doc__)
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -66,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     hasher = sub.add_parser("hash-password", help="print an argon2 hash for an account's password")
     hasher.add_argument("password", nargs="?", help="the password (prompted for when omitted)")
     hasher.set_defaults(handler=_cmd_hash_password)
+
+    _add_report_commands(sub)
     return parser
 
 
