@@ -68,6 +68,7 @@ class GatewayStore:
         self._recent: OrderedDict[tuple[str, str], IdMapping] = OrderedDict()
         self._by_gateway_id: dict[str, IdMapping] = {}
         self._retention: asyncio.Task[None] | None = None
+        self._shared_barrier: asyncio.Future[None] | None = None
         # carrier name -> how it writes ids in submit_sm_resp (CarrierConfig.id_format); set by the gateway.
         self.id_formats: dict[str, IdFormat] = {}
 
@@ -108,7 +109,37 @@ class GatewayStore:
             log.error("store unavailable: refusing traffic with a retryable status until it recovers")
 
     async def durable(self) -> None:
-        await self.writer.barrier()
+        """Return when everything appended so far is committed.
+
+        Every caller in one event-loop pass shares one writer barrier: the barrier is issued by a
+        callback that runs after the appends already queued, so it covers them all, and a caller that
+        appends after it was issued waits for the next one. One barrier per pass, not per message.
+        """
+        shared = self._shared_barrier
+        if shared is None:
+            loop = asyncio.get_running_loop()
+            shared = self._shared_barrier = loop.create_future()
+            # Mark the outcome retrieved even if every waiter was cancelled meanwhile.
+            shared.add_done_callback(lambda done: done.cancelled() or done.exception())
+            loop.call_soon(self._issue_barrier)
+        await asyncio.shield(shared)
+
+    def _issue_barrier(self) -> None:
+        shared, self._shared_barrier = self._shared_barrier, None
+        if shared is None:
+            return
+        task = asyncio.ensure_future(self.writer.barrier())
+
+        def settle(done: asyncio.Future[None]) -> None:
+            if shared.done():
+                return
+            error = done.exception()
+            if error is not None:
+                shared.set_exception(error)
+            else:
+                shared.set_result(None)
+
+        task.add_done_callback(settle)
 
     # --- submits --------------------------------------------------------------------------------
 

@@ -26,6 +26,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, TypeAlias
 
+from .probes import (
+    HandsetReportRecord,
+    HandsetReportsPurge,
+    ProbeRecord,
+    ProbeSettlement,
+    ProbesPurge,
+    ProbeVerdict,
+    ProbeVerdictsCleared,
+    ProbeVerdictsPurge,
+)
+
 
 class StoreError(Exception):
     """Base of the store's errors."""
@@ -241,6 +252,15 @@ WriteOp: TypeAlias = (
     | PendingExpired
     | OptOut
     | OptOutRemoval
+    # route testing (store/probes.py)
+    | ProbeRecord
+    | ProbeSettlement
+    | ProbeVerdictsCleared
+    | ProbeVerdict
+    | HandsetReportRecord
+    | ProbesPurge
+    | ProbeVerdictsPurge
+    | HandsetReportsPurge
 )
 
 

@@ -36,6 +36,7 @@ from . import (
     ReceiptUpdate,
     normalize_carrier_id,
 )
+from .probes import PROBE_MIGRATION, PROBE_WRITES
 
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     (
@@ -125,6 +126,7 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         ) WITHOUT ROWID""",
         "CREATE INDEX opt_outs_account ON opt_outs (account)",
     ),
+    PROBE_MIGRATION,  # 2: route testing (store/probes.py)
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -197,6 +199,7 @@ WRITES: Final[dict[type, tuple[str, Callable[[Any], Sequence[object]]]]] = {
         "DELETE FROM opt_outs WHERE number = ? AND account = ? AND sender = ?",
         lambda op: (op.number, op.account, op.sender),
     ),
+    **PROBE_WRITES,
 }
 
 
