@@ -1,0 +1,75 @@
+"""Content rules on characters and links: content.encoding, content.shortener, content.url_domain.
+
+The text is analysed once per message (analysis.py); links come from urls.py with their hosts
+already split the way a browser splits them. Shortener links are content.shortener's business
+only: content.url_domain skips them so that each reason is reported by the rule that names it.
+"""
+
+from __future__ import annotations
+
+from ..message import Message
+from .base import ACCEPT, CheckContext, Verdict, reject
+from .settings import Settings
+from .urls import Url, domain_in
+
+
+def content_encoding(message: Message, ctx: CheckContext) -> Verdict:
+    issue = ctx.analysis(message).encoding_issue
+    return ACCEPT if issue is None else reject("content.encoding", issue)
+
+
+def _is_shortener(url: Url, cfg: Settings) -> bool:
+    return bool(url.registrable) and url.registrable in cfg.links.shorteners
+
+
+def content_shortener(message: Message, ctx: CheckContext) -> Verdict:
+    urls = ctx.analysis(message).urls
+    if not urls:
+        return ACCEPT
+    cfg = ctx.cfg
+    for url in urls:
+        if _is_shortener(url, cfg) and url.registrable not in cfg.allowed_shorteners:
+            return reject("content.shortener", f"link through the URL shortener {url.registrable}")
+    return ACCEPT
+
+
+def _looks_like_domain(userinfo: str) -> bool:
+    head, dot, tail = userinfo.rpartition(".")
+    return bool(dot and head and tail.isalpha())
+
+
+def _url_problem(url: Url, cfg: Settings, account: str) -> str | None:
+    links = cfg.links
+    host = url.host
+    if domain_in(host, cfg.denied_domains):
+        return f"link to the denied domain {url.registrable or host}"
+    if links.registered_link(url) or domain_in(host, links.allowed):
+        return None
+    if _looks_like_domain(url.userinfo):
+        return f"deceptive link {url.userinfo}@{host}: it goes to {host}"
+    if url.is_ip:
+        return f"link to the IP address {host}"
+    brand = cfg.brand_by_domain.get(url.registrable)
+    if brand is None:
+        brand = cfg.brands.domain_lookalike(url.labels)
+        if brand is not None and not brand.owned_by(account):
+            return f"link domain {url.registrable or host} imitates the protected brand {brand.name}"
+    if url.is_idn:
+        return f"link to the internationalised (punycode) domain {host}"
+    if links.registered:
+        return f"link domain {url.registrable or host} is not registered for account {account!r}"
+    return None
+
+
+def content_url_domain(message: Message, ctx: CheckContext) -> Verdict:
+    urls = ctx.analysis(message).urls
+    if not urls:
+        return ACCEPT
+    cfg = ctx.cfg
+    for url in urls:
+        if _is_shortener(url, cfg):
+            continue
+        problem = _url_problem(url, cfg, message.account)
+        if problem is not None:
+            return reject("content.url_domain", problem)
+    return ACCEPT

@@ -1,0 +1,69 @@
+"""Destination rules: high-cost ranges, number validity, countries, opt-outs.
+
+Numbers are normalised to E.164 ("+", "00" and national "0" with the account's default country)
+and described by phonenumbers through the context's bounded cache (numbers.py). The high-cost
+rule runs first and on raw digits, so an IRSF range is named as such even when phonenumbers does
+not know it as valid.
+"""
+
+from __future__ import annotations
+
+from ..message import Address, Message, MessageClass
+from ..smpp.constants import Npi, Ton
+from .base import ACCEPT, Amend, CheckContext, Verdict, reject
+
+# A phone number is international, national or unknown TON; ISDN (E.164) or unknown NPI.
+_NUMBER_TONS = frozenset({Ton.UNKNOWN, Ton.INTERNATIONAL, Ton.NATIONAL})
+_NUMBER_NPIS = frozenset({Npi.UNKNOWN, Npi.ISDN})
+
+
+def dest_high_cost(message: Message, ctx: CheckContext) -> Verdict:
+    cfg = ctx.cfg
+    info = ctx.destination(message)
+    digits = info.e164
+    if cfg.high_cost_exempt and digits.startswith(cfg.high_cost_exempt):
+        return ACCEPT
+    if digits.startswith(cfg.high_cost_prefixes):
+        prefix = next(p for p in cfg.high_cost_prefixes if digits.startswith(p))
+        return reject("dest.high_cost", f"+{digits} is in the high-cost range +{prefix}")
+    if info.number_type in cfg.high_cost_types:
+        return reject("dest.high_cost", f"+{digits} is a {info.number_type.replace('_', '-')} number")
+    return ACCEPT
+
+
+def dest_format(message: Message, ctx: CheckContext) -> Verdict:
+    destination = message.destination
+    if destination.ton not in _NUMBER_TONS or destination.npi not in _NUMBER_NPIS:
+        return reject(
+            "dest.format", f"destination TON/NPI {destination.ton}/{destination.npi} is not a phone number's"
+        )
+    info = ctx.destination(message)
+    if not info.valid:
+        return reject("dest.format", f"destination {destination.addr!r} is not a valid number")
+    if info.e164 != destination.addr:
+        # "+33..", "0033..", "06..": route and count on one form.
+        changed = Address(info.e164, Ton.INTERNATIONAL, Npi.ISDN)
+        return Amend(
+            "dest.format", {"destination": changed}, f"destination {destination.addr!r} -> {info.e164}"
+        )
+    return ACCEPT
+
+
+def dest_country(message: Message, ctx: CheckContext) -> Verdict:
+    cfg = ctx.cfg
+    region = ctx.destination(message).region or "unknown"
+    if region in cfg.denied_countries:
+        return reject("dest.country", f"country {region} is denied for account {message.account!r}")
+    allowed = cfg.allowed_countries
+    if allowed is not None and region not in allowed:
+        return reject("dest.country", f"country {region} is not allowed for account {message.account!r}")
+    return ACCEPT
+
+
+def dest_opt_out(message: Message, ctx: CheckContext) -> Verdict:
+    if ctx.message_class is not MessageClass.MARKETING:
+        return ACCEPT  # opt-out blocks marketing only; OTP and transactional still pass
+    number = ctx.destination(message).e164
+    if ctx.optouts.contains(number, message.account, message.source.addr):
+        return reject("dest.opt_out", f"+{number} opted out of marketing from {message.account!r}")
+    return ACCEPT

@@ -1,0 +1,52 @@
+"""duplicate: the same text to the same recipient more than N times in a window.
+
+A client stuck in a retry loop, or a script run twice, sends the same message again and again;
+carriers bill each one and recipients complain. Keys are (account, recipient, hash of the text):
+the text itself is not kept, so memory per key is a few timestamps. The key map is an LRU bounded
+by ``max_keys``; an evicted key simply starts again from zero.
+"""
+
+from __future__ import annotations
+
+from ..message import Message
+from .base import ACCEPT, CheckContext, Verdict, reject
+from .velocity import DEFAULT_MAX_KEYS, BoundedMap
+
+
+class DuplicateState:
+    """Recent send times per (account, recipient, text); one instance shared by all messages."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
+        self._seen: BoundedMap[tuple[str, str, int], list[float]] = BoundedMap(max_keys)
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def observe(self, account: str, recipient: str, text: str, now: float, window: float, keep: int) -> int:
+        """Record one send at ``now``; return the sends in the window, this one included.
+
+        At most ``keep`` timestamps are kept per key: the rule only needs to know "more than N".
+        """
+        times = self._seen.setdefault((account, recipient, hash(text)), list)
+        horizon = now - window
+        recent = [at for at in times if at > horizon]
+        recent.append(now)
+        times[:] = recent[-keep:]
+        return len(recent)
+
+
+def duplicate(message: Message, ctx: CheckContext) -> Verdict:
+    rule = ctx.cfg.rule("duplicate")
+    number = ctx.destination(message).e164
+    limit = int(rule.threshold)
+    count = ctx.duplicates.observe(
+        message.account, number, message.text, ctx.epoch, rule.window_seconds, limit + 1
+    )
+    if count > limit:
+        return reject(
+            "duplicate",
+            f"same text to +{number} {count} times in {rule.window_seconds:g}s (more than {limit})",
+        )
+    return ACCEPT

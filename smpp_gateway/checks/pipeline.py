@@ -1,0 +1,111 @@
+"""The pipeline: run an account's rules in catalogue order and fold their verdicts into one answer.
+
+Rules of operation:
+1. Rules run in catalogue order; ``off`` rules are not in the pipeline at all.
+2. An enforced Reject ends the run: it is the final answer, with the rule's configured status.
+3. A monitor-mode Reject is a finding; the message goes on unchanged.
+4. An enforced Amend changes the message the following rules see (and the one routed); a
+   monitor-mode Amend is only a finding.
+5. The message's class is resolved once before the rules run and again after an amendment, and
+   is set on the amended message, so routing sees it.
+A concatenated message is one Message with the whole text: one run, one verdict for every part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..message import Message
+from .base import ACCEPT, Accept, Check, CheckContext, Finding, PipelineResult, Reject, RuleMode
+from .config import AccountPolicy, ChecksConfig
+from .content import content_encoding, content_shortener, content_url_domain
+from .destination import dest_country, dest_format, dest_high_cost, dest_opt_out
+from .duplicate import duplicate
+from .phishing import content_phishing
+from .schedule import class_opt_out_mention, class_quiet_hours, resolve_class
+from .sender import sender_format, sender_lookalike, sender_protected, sender_registry, sender_ton_npi
+from .settings import ResolvedRule, Settings
+from .velocity import velocity_burst, velocity_high_cost_share, velocity_otp_fanout, velocity_sequential
+
+CHECKS: dict[str, Check] = {
+    "sender.protected": sender_protected,
+    "sender.lookalike": sender_lookalike,
+    "sender.format": sender_format,
+    "sender.ton_npi": sender_ton_npi,
+    "sender.registry": sender_registry,
+    "dest.high_cost": dest_high_cost,
+    "dest.format": dest_format,
+    "dest.country": dest_country,
+    "dest.opt_out": dest_opt_out,
+    "content.encoding": content_encoding,
+    "content.shortener": content_shortener,
+    "content.url_domain": content_url_domain,
+    "content.phishing": content_phishing,
+    "class.opt_out_mention": class_opt_out_mention,
+    "class.quiet_hours": class_quiet_hours,
+    "velocity.burst": velocity_burst,
+    "velocity.sequential": velocity_sequential,
+    "velocity.high_cost_share": velocity_high_cost_share,
+    "velocity.otp_fanout": velocity_otp_fanout,
+    "duplicate": duplicate,
+}
+
+
+class Pipeline:
+    """One account's compiled checks. Build once per account (and on reload); run per message."""
+
+    __slots__ = ("_steps", "settings")
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._steps: tuple[tuple[str, Check, ResolvedRule], ...] = tuple(
+            (rule_id, CHECKS[rule_id], rule)
+            for rule_id, rule in settings.rules.items()
+            if rule.mode is not RuleMode.OFF
+        )
+
+    @classmethod
+    def from_config(cls, checks_config: ChecksConfig, account_policy: AccountPolicy) -> Pipeline:
+        return cls(Settings(checks_config, account_policy))
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(rule_id for rule_id, _, _ in self._steps)
+
+    def run(self, message: Message, context: CheckContext) -> PipelineResult:
+        settings = self.settings
+        policy = settings.policy
+        context.settings = settings
+        context.epoch = context.now.timestamp()
+        context.message_class = resolve_class(message, policy)
+        context._analysis = None
+        context._destination = None
+        current = message
+        findings: list[Finding] = []
+        for rule_id, check, rule in self._steps:
+            verdict = check(current, context)
+            if verdict is ACCEPT or isinstance(verdict, Accept):
+                continue
+            if isinstance(verdict, Reject):
+                status = settings.status_for(rule_id, verdict.status)
+                findings.append(Finding(rule_id, rule.mode, "reject", status, verdict.reason))
+                if rule.mode is RuleMode.ENFORCE:
+                    final = Reject(rule_id, status, verdict.reason, verdict.not_before)
+                    return PipelineResult(final, self._classified(current, context), findings)
+                continue
+            findings.append(Finding(rule_id, rule.mode, "amend", None, verdict.reason))
+            if rule.mode is RuleMode.ENFORCE:
+                current = replace(current, **verdict.changes)  # type: ignore[arg-type]
+                context.message_class = resolve_class(current, policy)
+        return PipelineResult(ACCEPT, self._classified(current, context), findings)
+
+    @staticmethod
+    def _classified(message: Message, context: CheckContext) -> Message:
+        if message.message_class is context.message_class:
+            return message
+        return replace(message, message_class=context.message_class)
+
+
+def run(pipeline: Pipeline, message: Message, context: CheckContext) -> PipelineResult:
+    """Module-level spelling of ``pipeline.run(message, context)``."""
+    return pipeline.run(message, context)

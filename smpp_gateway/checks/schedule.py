@@ -1,0 +1,155 @@
+"""Message class and the marketing schedule: class.opt_out_mention and class.quiet_hours.
+
+Class (domain.md): an explicit class on the message (TLV, gateway setting), else the account's
+forced class, else the sender (French short codes: 36xxx marketing, 38xxx transactional), else
+the account default. Only marketing is held: OTP and transactional are never delayed.
+
+Quiet hours are judged in the recipient's local time: the number's time zones from phonenumbers
+(every one of them when a country has several: a message may go only when it is daytime for all),
+else the configured default zone. Edges: quiet_start is quiet (20:00:00 refused), quiet_end is
+not (07:59:59 refused, 08:00:00 allowed). Sundays and public holidays of the recipient's country
+(``holidays``; the account's subdivision or the message's ``subdivision`` tag, e.g. "57" for
+Moselle) are quiet all day. A refusal carries ``not_before``, the next allowed instant, for a
+gateway configured to defer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from ..message import Message, MessageClass, SenderType
+from .base import ACCEPT, CheckContext, Verdict, reject
+from .config import AccountPolicy, ScheduleConfig
+
+_UTC = ZoneInfo("UTC")
+_SUNDAY = 6
+_MAX_DAYS_AHEAD = 14  # longest run of blocked days (holiday + Sunday clusters) is far below this
+_STOP_WORDS = frozenset({"stop", "stopsms"})
+_STOP_REACH = 4  # "STOP au 36123", "Stop SMS au 36123", "reply STOP to 36123"
+
+
+def resolve_class(message: Message, policy: AccountPolicy) -> MessageClass:
+    """The message's class: explicit, forced by the account, by short code, or the default."""
+    if message.message_class is not None:
+        return message.message_class
+    if policy.message_class is not None:
+        return policy.message_class
+    if message.sender_type is SenderType.SHORT_CODE:
+        digits = message.source.digits_only
+        for prefix, message_class in policy.class_by_sender_prefix.items():
+            if digits.startswith(prefix):
+                return message_class
+    return policy.default_class
+
+
+def _short_code_follows(words: list[str]) -> bool:
+    run = ""
+    for word in words:
+        if word.isdigit():
+            run += word  # "36 123" is written with a space as often as without
+            if 4 <= len(run) <= 6:
+                return True
+        else:
+            run = ""
+    return False
+
+
+def has_opt_out_mention(words: list[str]) -> bool:
+    """The word STOP followed closely by a 4-6 digit short code ("STOP au 36123", "Stop SMS 36 123")."""
+    for i, word in enumerate(words):
+        if word in _STOP_WORDS:
+            if _short_code_follows(words[i + 1 : i + 1 + _STOP_REACH]):
+                return True
+        elif word.startswith("stop") and word[4:].isdigit() and 4 <= len(word) - 4 <= 6:
+            return True  # "STOP36123"
+    return False
+
+
+def class_opt_out_mention(message: Message, ctx: CheckContext) -> Verdict:
+    if ctx.message_class is not MessageClass.MARKETING or not ctx.cfg.policy.require_opt_out_mention:
+        return ACCEPT
+    if has_opt_out_mention(ctx.analysis(message).words):
+        return ACCEPT
+    return reject("class.opt_out_mention", "marketing without the opt-out mention (STOP + short code)")
+
+
+@lru_cache(maxsize=256)
+def holiday_calendar(country: str, subdivision: str | None) -> holidays.HolidayBase | None:
+    """The public holidays of a country (and subdivision), None when the package has none."""
+    try:
+        return holidays.country_holidays(country, subdiv=subdivision)
+    except NotImplementedError:
+        if subdivision is not None:
+            return holiday_calendar(country, None)
+        return None
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def blocked_day(day: date, calendar: holidays.HolidayBase | None, config: ScheduleConfig) -> str | None:
+    if config.sundays and day.weekday() == _SUNDAY:
+        return "Sunday"
+    if config.public_holidays and calendar is not None and day in calendar:
+        return f"public holiday ({calendar.get(day)})"
+    return None
+
+
+def is_quiet_time(moment: time, config: ScheduleConfig) -> bool:
+    start, end = config.quiet_start, config.quiet_end
+    if start <= end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def quiet_reason(
+    local: datetime, calendar: holidays.HolidayBase | None, config: ScheduleConfig
+) -> str | None:
+    day = blocked_day(local.date(), calendar, config)
+    if day is not None:
+        return day
+    if is_quiet_time(local.time(), config):
+        return f"quiet hours {config.quiet_start:%H:%M}-{config.quiet_end:%H:%M}"
+    return None
+
+
+def next_allowed(local: datetime, calendar: holidays.HolidayBase | None, config: ScheduleConfig) -> datetime:
+    """The first instant after ``local`` when marketing may go (returned in UTC)."""
+    zone = local.tzinfo
+    candidate = datetime.combine(local.date(), config.quiet_end, tzinfo=zone)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), config.quiet_end, tzinfo=zone)
+    for _ in range(_MAX_DAYS_AHEAD):
+        if blocked_day(candidate.date(), calendar, config) is None:
+            break
+        candidate = datetime.combine(candidate.date() + timedelta(days=1), config.quiet_end, tzinfo=zone)
+    return candidate.astimezone(_UTC)
+
+
+def class_quiet_hours(message: Message, ctx: CheckContext) -> Verdict:
+    if ctx.message_class is not MessageClass.MARKETING:
+        return ACCEPT
+    cfg = ctx.cfg
+    info = ctx.destination(message)
+    country = info.region or cfg.default_region
+    subdivision = message.tags.get("subdivision") or (
+        cfg.policy.holiday_subdivision if country == cfg.default_region else None
+    )
+    calendar = holiday_calendar(country, subdivision)
+    for zone_name in info.time_zones() or (cfg.schedule.default_timezone,):
+        local = ctx.now.astimezone(_zone(zone_name))
+        reason = quiet_reason(local, calendar, cfg.schedule)
+        if reason is not None:
+            not_before = next_allowed(local, calendar, cfg.schedule)
+            return reject(
+                "class.quiet_hours",
+                f"marketing refused: {reason} at {local:%Y-%m-%d %H:%M:%S} {zone_name}",
+                not_before=not_before,
+            )
+    return ACCEPT

@@ -1,0 +1,148 @@
+"""Sender rules: protected brands and their lookalikes, format, TON/NPI, the account's registry.
+
+Facts (domain.md, Sender IDs): alphanumeric senders are TON 5 NPI 0, at most 11 characters from
+``A-Za-z0-9 -.&'_`` with at least one letter; long numbers are E.164 without "+" (TON 1 NPI 1, at
+most 15 digits); short codes are 4-6 national digits (TON 3, sometimes 0). Brand lookups depend on
+the sender string only and are memoised per account: senders repeat for every message.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ..message import Address, Message, SenderType
+from ..smpp.constants import CommandStatus, Npi, Ton
+from .base import ACCEPT, Amend, CheckContext, Verdict, reject
+from .lookalike import Brand
+
+MAX_ALNUM_LENGTH = 11  # GSM 03.40 TP-OA: 11 GSM 7-bit characters fit the 10-octet address field
+MAX_E164_DIGITS = 15  # ITU-T E.164
+# Shorter numeric senders that are not short codes are not dialable E.164 (the shortest national
+# plans, e.g. Niue +683 xxxx, still make 7 digits with the country code).
+MIN_E164_DIGITS = 7
+_ALNUM_CHARSET = re.compile(r"[A-Za-z0-9 \-.&'_]+")
+_SHORT_CODE_TONS = frozenset({Ton.NETWORK_SPECIFIC, Ton.UNKNOWN})
+
+
+def _brands(ctx: CheckContext, sender: str) -> tuple[Brand | None, Brand | None]:
+    """(brand named exactly, brand imitated) for an alphanumeric sender, memoised."""
+    cfg = ctx.cfg
+    key = ("brand", sender)
+    found = cfg.sender_memo.get(key)
+    if found is None:
+        found = (cfg.brands.exact(sender), cfg.brands.lookalike(sender))
+        cfg.memo_sender(key, found)
+    return found  # type: ignore[return-value]
+
+
+def sender_protected(message: Message, ctx: CheckContext) -> Verdict:
+    if message.sender_type is not SenderType.ALPHANUMERIC or not message.source.addr:
+        return ACCEPT
+    exact, _ = _brands(ctx, message.source.addr)
+    if exact is not None and not exact.owned_by(message.account):
+        return reject(
+            "sender.protected", f"sender {message.source.addr!r} is the protected brand {exact.name}"
+        )
+    return ACCEPT
+
+
+def sender_lookalike(message: Message, ctx: CheckContext) -> Verdict:
+    if message.sender_type is not SenderType.ALPHANUMERIC or not message.source.addr:
+        return ACCEPT
+    exact, imitated = _brands(ctx, message.source.addr)
+    if imitated is not None and exact is None and not imitated.owned_by(message.account):
+        return reject(
+            "sender.lookalike", f"sender {message.source.addr!r} imitates the protected brand {imitated.name}"
+        )
+    return ACCEPT
+
+
+def _format_problem(source: Address, kind: SenderType) -> str | None:
+    addr = source.addr
+    if not addr.strip():
+        return "empty sender"
+    if kind is SenderType.ALPHANUMERIC:
+        if len(addr) > MAX_ALNUM_LENGTH:
+            return f"alphanumeric sender {addr!r} is longer than {MAX_ALNUM_LENGTH} characters"
+        if not _ALNUM_CHARSET.fullmatch(addr):
+            return f"alphanumeric sender {addr!r} has characters outside A-Z a-z 0-9 space - . & ' _"
+        if not any(ch.isalpha() for ch in addr):
+            return f"alphanumeric sender {addr!r} has no letter"
+        return None
+    if kind is SenderType.LONG_NUMBER:
+        digits = source.digits_only
+        if len(digits) > MAX_E164_DIGITS:
+            return f"numeric sender {addr!r} is longer than {MAX_E164_DIGITS} digits"
+        if len(digits) < MIN_E164_DIGITS:
+            return f"numeric sender {addr!r} is neither a 4-6 digit short code nor an E.164 number"
+    return None
+
+
+def sender_format(message: Message, ctx: CheckContext) -> Verdict:
+    problem = _format_problem(message.source, message.sender_type)
+    return ACCEPT if problem is None else reject("sender.format", problem)
+
+
+def _expected(source: Address, kind: SenderType) -> tuple[str, int, int] | None:
+    """(address, TON, NPI) the sender should carry, or None when it already does."""
+    ton, npi, addr = source.ton, source.npi, source.addr
+    if kind is SenderType.ALPHANUMERIC:
+        return (
+            None if (ton, npi) == (Ton.ALPHANUMERIC, Npi.UNKNOWN) else (addr, Ton.ALPHANUMERIC, Npi.UNKNOWN)
+        )
+    if kind is SenderType.SHORT_CODE:
+        return None if ton in _SHORT_CODE_TONS else (addr, Ton.NETWORK_SPECIFIC, Npi.UNKNOWN)
+    digits = source.digits_only
+    if (ton, npi, addr) == (Ton.INTERNATIONAL, Npi.ISDN, digits):
+        return None
+    return digits, Ton.INTERNATIONAL, Npi.ISDN
+
+
+def sender_ton_npi(message: Message, ctx: CheckContext) -> Verdict:
+    source = message.source
+    kind = message.sender_type
+    expected = _expected(source, kind)
+    if expected is None:
+        return ACCEPT
+    addr, ton, npi = expected
+    if kind is SenderType.LONG_NUMBER and addr.startswith("0"):
+        info = ctx.phones.lookup(addr, ctx.cfg.default_region)  # a national number: make it E.164
+        if not info.valid:
+            return reject("sender.ton_npi", f"numeric sender {source.addr!r} is not an E.164 number")
+        addr = info.e164
+    described = f"{source.addr!r} TON/NPI {source.ton}/{source.npi}"
+    if ctx.cfg.policy.sender_ton_npi == "correct":
+        return Amend(
+            "sender.ton_npi",
+            {"source": Address(addr, ton, npi)},
+            f"sender {described} -> {addr!r} {ton}/{npi}",
+        )
+    status = CommandStatus.ESME_RINVSRCTON if source.ton != ton else CommandStatus.ESME_RINVSRCNPI
+    return reject("sender.ton_npi", f"sender {described} should be {ton}/{npi}", status)
+
+
+def _registrations(ctx: CheckContext, sender: str) -> tuple[date | None, ...]:
+    """Expiry dates of the registrations matching ``sender`` (None: no expiry), memoised."""
+    cfg = ctx.cfg
+    key = ("registry", sender)
+    found = cfg.sender_memo.get(key)
+    if found is None:
+        digits = Address(sender).digits_only
+        found = tuple(e.expires for e in cfg.registered_senders if e.matches(sender) or e.matches(digits))
+        cfg.memo_sender(key, found)
+    return found  # type: ignore[return-value]
+
+
+def sender_registry(message: Message, ctx: CheckContext) -> Verdict:
+    if not ctx.cfg.registered_senders:
+        return ACCEPT  # an account that declares no senders is not restricted to a list
+    sender = message.source.addr
+    expiries = _registrations(ctx, sender)
+    today = ctx.now.date()
+    if any(expires is None or expires >= today for expires in expiries):
+        return ACCEPT
+    if expiries:
+        last = max(e for e in expiries if e is not None)
+        return reject("sender.registry", f"sender {sender!r} registration expired on {last.isoformat()}")
+    return reject("sender.registry", f"sender {sender!r} is not registered for account {message.account!r}")

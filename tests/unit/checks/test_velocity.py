@@ -1,0 +1,198 @@
+"""Velocity (AIT) rules and their fixed-memory counters; duplicates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from smpp_gateway.checks import DuplicateState, RuleSettings, VelocityState
+from smpp_gateway.checks.velocity import BUCKETS, BoundedMap, WindowCounter
+from smpp_gateway.message import MessageClass
+from smpp_gateway.smpp.constants import CommandStatus
+
+from .helpers import WEDNESDAY_11H_PARIS, context, message, open_policy, pipeline
+
+T0 = WEDNESDAY_11H_PARIS
+
+
+def test_window_counter_forgets_old_buckets() -> None:
+    counter = WindowCounter(60)
+    assert counter.add(0) == 1
+    assert counter.add(30) == 2
+    assert counter.add(59) == 3
+    assert counter.count(65) == 2  # the bucket of t=0 left the window
+    assert counter.count(200) == 0
+    assert counter.add(200) == 1
+
+
+def test_window_counter_tolerates_a_clock_step_back() -> None:
+    counter = WindowCounter(60)
+    counter.add(1000)
+    assert counter.add(990) == 2  # inside the window: counted where it belongs
+    assert counter.add(0) == 3  # far older than the window: counted as current, never lost
+
+
+def test_bounded_map_evicts_the_least_recently_used() -> None:
+    keys: BoundedMap[str, list[int]] = BoundedMap(max_keys=2)
+    keys.setdefault("a", list).append(1)
+    keys.setdefault("b", list)
+    keys.get("a")
+    keys.setdefault("c", list)
+    assert len(keys) == 2
+    assert keys.get("b") is None
+    assert keys.get("a") == [1]
+
+
+def _run_many(
+    numbers: list[str],
+    *,
+    text: str = "Votre code est 123456",
+    policy=None,
+    step: float = 0.5,  # type: ignore[no-untyped-def]
+    message_class: MessageClass | None = None,
+    velocity: VelocityState | None = None,
+):
+    pipe = pipeline(policy or open_policy())
+    velocity = velocity or VelocityState()
+    duplicates = DuplicateState()
+    results = []
+    for i, number in enumerate(numbers):
+        ctx = context(T0 + timedelta(seconds=i * step), velocity=velocity, duplicates=duplicates)
+        results.append(pipe.run(message(text, to=number, message_class=message_class), ctx))
+    return results
+
+
+def _first_reject(results) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
+    for i, result in enumerate(results):
+        if not result.accepted:
+            return i, result.final.rule
+    return None
+
+
+def test_burst_to_one_block_is_throttled() -> None:
+    # 40 distinct numbers of one 10 000-block (+33 6 1234 xxxx) within a minute, spread so that no
+    # 100-block gets dense (that would be velocity.sequential).
+    numbers = [f"3361234{(i * 241) % 10000:04d}" for i in range(40)]
+    results = _run_many(numbers, step=1.0)
+    first = _first_reject(results)
+    assert first == (30, "velocity.burst")
+    assert results[30].final.status == CommandStatus.ESME_RTHROTTLED
+
+
+def test_one_test_number_repeated_is_no_burst() -> None:
+    numbers = ["33612345678"] * 40
+    pipe, velocity = pipeline(open_policy()), VelocityState()
+    for i, number in enumerate(numbers):
+        ctx = context(T0 + timedelta(seconds=i), velocity=velocity)
+        assert pipe.run(message(f"Votre code est {100000 + i}", to=number), ctx).accepted
+
+
+def test_spread_traffic_is_no_burst() -> None:
+    numbers = [f"3366{(i * 7919) % 10**7:07d}" for i in range(200)]
+    assert _first_reject(_run_many(numbers, step=0.2)) is None
+
+
+def test_sequential_runs_are_refused() -> None:
+    numbers = [f"336123456{i:02d}" for i in range(10, 30)]
+    first = _first_reject(_run_many(numbers, step=5.0))
+    assert first == (7, "velocity.sequential")
+
+
+def test_shuffled_runs_are_caught_too() -> None:
+    numbers = [f"336123456{i:02d}" for i in (42, 7, 91, 13, 66, 30, 58, 84, 21)]
+    first = _first_reject(_run_many(numbers, step=5.0))
+    assert first == (7, "velocity.sequential")
+
+
+def test_runs_spread_over_more_than_the_window_pass() -> None:
+    numbers = [f"336123456{i:02d}" for i in range(10, 30)]
+    assert _first_reject(_run_many(numbers, step=120.0)) is None
+
+
+def test_high_cost_share_above_normal_is_throttled() -> None:
+    policy = open_policy(
+        rules={"velocity.sequential": RuleSettings(mode="off"), "velocity.burst": RuleSettings(mode="off")}
+    )
+    france = [f"3361{i:07d}" for i in range(1, 15)]
+    costly = [f"2246{i:02d}123456" for i in range(20)]  # Guinea mobiles: allowed, but costly
+    numbers = [n for pair in zip(france, costly, strict=False) for n in pair] + costly[14:]
+    results = _run_many(numbers, policy=policy, step=1.0)
+    first = _first_reject(results)
+    assert first is not None
+    assert first[1] == "velocity.high_cost_share"
+    assert first[0] >= 19  # judged after min_count messages
+
+
+def test_otp_fan_out_is_throttled() -> None:
+    policy = open_policy(
+        rules={
+            "velocity.otp_fanout": RuleSettings(threshold=50),
+            "velocity.burst": RuleSettings(mode="off"),
+            "velocity.sequential": RuleSettings(mode="off"),
+        }
+    )
+    numbers = [f"3361{i * 1777:07d}" for i in range(1, 80)]
+    results = _run_many(numbers, policy=policy, step=0.5)
+    assert _first_reject(results) == (50, "velocity.otp_fanout")
+
+
+def test_otp_fan_out_ignores_marketing() -> None:
+    policy = open_policy(
+        rules={
+            "velocity.otp_fanout": RuleSettings(threshold=5),
+            "velocity.sequential": RuleSettings(mode="off"),
+        }
+    )
+    numbers = [f"3361{i * 1777:07d}" for i in range(1, 20)]
+    results = _run_many(numbers, text="Code promo ETE2025 -20% STOP au 36123", policy=policy)
+    assert _first_reject(results) is None
+
+
+def test_velocity_in_monitor_mode_reports_and_lets_through() -> None:
+    policy = open_policy(rules={"velocity.sequential": RuleSettings(mode="monitor")})
+    numbers = [f"336123456{i:02d}" for i in range(10, 30)]
+    results = _run_many(numbers, policy=policy, step=5.0)
+    assert all(r.accepted for r in results)
+    assert [f.rule for f in results[-1].findings] == ["velocity.sequential"]
+
+
+def test_velocity_memory_is_bounded() -> None:
+    velocity = VelocityState(max_keys=50)
+    numbers = [f"336{i:04d}0000" for i in range(1000, 1300)]
+    _run_many(numbers, velocity=velocity, step=0.1)
+    assert all(len(m) <= 50 for m in (velocity._blocks, velocity._hundreds, velocity._recipients))
+
+
+def test_bucket_count_is_small() -> None:
+    assert 4 <= BUCKETS <= 60
+
+
+# --- duplicate -------------------------------------------------------------------------------
+
+
+def test_the_fourth_identical_message_in_ten_minutes_is_refused() -> None:
+    results = _run_many(["33612345678"] * 5, text="Votre commande est prête", step=60.0)
+    assert [r.accepted for r in results] == [True, True, True, False, False]
+    assert results[3].final.rule == "duplicate"
+
+
+def test_duplicates_spaced_beyond_the_window_pass() -> None:
+    results = _run_many(["33612345678"] * 5, text="Votre commande est prête", step=300.0)
+    assert all(r.accepted for r in results)
+
+
+def test_different_texts_or_recipients_are_not_duplicates() -> None:
+    pipe = pipeline(open_policy())
+    duplicates = DuplicateState()
+    for i in range(6):
+        ctx = context(T0 + timedelta(seconds=i), duplicates=duplicates)
+        assert pipe.run(message(f"Votre code est {100000 + i}"), ctx).accepted
+
+
+@pytest.mark.parametrize("limit", [1, 5])
+def test_duplicate_limit_is_configurable(limit: int) -> None:
+    policy = open_policy(rules={"duplicate": RuleSettings(threshold=limit, window_seconds=60)})
+    results = _run_many(["33612345678"] * (limit + 2), text="Bonjour", policy=policy, step=1.0)
+    assert [r.accepted for r in results] == [True] * limit + [False, False]
+    assert isinstance(datetime.now(UTC), datetime)  # the tests drive time; nothing here reads it
