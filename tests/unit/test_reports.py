@@ -200,7 +200,8 @@ def test_route_figures_match_the_records(tmp_path: Path) -> None:
     assert latency["p50"] == pytest.approx(0.05)
     assert latency["p99"] == pytest.approx(0.09)
     assert fr["receipt_delay_seconds"] == {"count": 7, "p50": 40.0, "p95": 70.0}
-    assert fr["sender_rewrites"] == {"gateway": 2, "carrier": None}
+    # The store has route testing's tables (migration 2): no probe verdicts in the window is 0.
+    assert fr["sender_rewrites"] == {"gateway": 2, "carrier": 0}
 
 
 def test_window_and_probes(tmp_path: Path) -> None:
@@ -217,17 +218,19 @@ def test_table_and_csv_renderings(tmp_path: Path) -> None:
     header, row = table.splitlines()[1:3]
     assert header.split()[:5] == ["route", "msgs", "submits", "err%", "errors"]
     assert row.split()[:6] == ["fr", "10", "11", "9.1%", "RINVDSTADR:1", "2"]
-    assert row.split()[-2:] == ["2", "n/a"]
+    assert row.split()[-2:] == ["2", "0"]
     rows = list(csv.DictReader(io.StringIO(report_routes(config, fmt="csv", now=NOW))))
     assert rows[0]["carrier_errors"] == "ESME_RINVDSTADR=1"
     assert float(rows[0]["delivered_share"]) == 0.5
-    assert rows[0]["carrier_sender_rewrites"] == ""
+    assert rows[0]["carrier_sender_rewrites"] == "0"
 
 
 def add_probe_verdicts(path: Path, rows: list[tuple[str, str, float]]) -> None:
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE probe_verdicts (probe_id TEXT, route TEXT, verdict TEXT, decided_at REAL)")
-    conn.executemany("INSERT INTO probe_verdicts VALUES ('p', ?, ?, ?)", rows)
+    conn.executemany(
+        "INSERT INTO probe_verdicts (probe_id, route, verdict, decided_at) VALUES (?, ?, ?, ?)",
+        [(f"p{index}", *row) for index, row in enumerate(rows)],
+    )
     conn.commit()
     conn.close()
 
@@ -253,6 +256,7 @@ def test_carrier_rewrites_come_from_route_tests_when_present(tmp_path: Path) -> 
 def test_a_verdicts_table_without_the_expected_columns_counts_as_absent(tmp_path: Path) -> None:
     config = store_with(tmp_path, known_traffic())
     conn = sqlite3.connect(tmp_path / "gw.sqlite")
+    conn.execute("DROP TABLE probe_verdicts")
     conn.execute("CREATE TABLE probe_verdicts (probe_id TEXT, verdict TEXT)")
     conn.commit()
     conn.close()
