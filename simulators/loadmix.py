@@ -17,7 +17,7 @@ from smpp_gateway.smpp.text import choose_coding, encode_text
 
 _GOLDEN = 0.6180339887498949
 _UCS2_SUFFIX = " — ✓ ünïcødé"  # the check mark is outside GSM 03.38: forces UCS2
-LONG_REPEAT = 4  # a long message is the text four times over: 2-3 parts in GSM, 5+ in UCS2
+LONG_CHARS = 200  # a long message repeats the text past this: 2+ parts in GSM, 3+ in UCS2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,7 +65,7 @@ class MessageFactory:
         ucs2, long = self.mix.kind(index)
         text = self.mix.text + (_UCS2_SUFFIX if ucs2 else "")
         if long:
-            text = " ".join([text] * LONG_REPEAT)
+            text = " ".join([text] * (LONG_CHARS // max(len(text), 1) + 1))
         if self.mix.unique:
             text = f"{text} #{index}"
         return text, ucs2

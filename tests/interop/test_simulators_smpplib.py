@@ -285,10 +285,9 @@ async def test_outage_drop_refuse_and_reconnect() -> None:
 
         def work(esme: Esme) -> list[str]:
             seen = []
-            assert esme.submit(1)[0][0] == 0
-            asyncio.run_coroutine_threadsafe(set_outage(http, refuse_binds=True, drop_now=True), loop).result(
-                5
-            )
+            assert esme.submit(1, registered_delivery=0)[0][0] == 0  # no receipt to read before the drop
+            outage = set_outage(http, refuse_binds=True, drop_now=True)
+            asyncio.run_coroutine_threadsafe(outage, loop).result(5)
             try:
                 esme.client.read_once()
             except (smpplib.exceptions.ConnectionError, OSError):
