@@ -72,15 +72,16 @@ def authorize_bind(
 ) -> CommandStatus:
     """The bind_resp status for this attempt: ESME_ROK, or the reason it fails.
 
-    Order matters: credentials first (so a wrong password says nothing about IP or bind policy), then
-    where the client connects from, what it asks for, and how many binds it already holds.
+    Order matters: where the client connects from comes before the password, so a guesser outside the
+    account's networks never learns whether a password was right (ESME_RINVPASWD vs ESME_RBINDFAIL);
+    then the password, what the client asks for, and how many binds it already holds.
     """
     if account is None:
         return CommandStatus.ESME_RINVSYSID
-    if not password_ok:
-        return CommandStatus.ESME_RINVPASWD
     if not network_allows(account.allowed_networks, peer_ip):
         return CommandStatus.ESME_RBINDFAIL
+    if not password_ok:
+        return CommandStatus.ESME_RINVPASWD
     if bind_type not in account.bind_types:
         return CommandStatus.ESME_RBINDFAIL
     if live_binds >= account.max_binds:

@@ -2,7 +2,10 @@
 
 ``ClientSide`` is the ``ConnectionHandler`` of every ESME connection. A bind is authenticated off the
 event loop (argon2 costs tens of milliseconds and 64 MiB by design, so at most ``VERIFY_THREADS`` run at
-once), then authorised by ``accounts.authorize_bind``. Requests from a bound client pass the account's
+once), then authorised by ``accounts.authorize_bind``. Before any verification is spent, ``guard.BindGuard``
+refuses IPs and system_ids locked out after repeated failures, and binds from outside the account's
+networks or beyond ``VERIFY_QUEUE`` waiting binds are refused too; the lock is checked again when a
+waiting bind gets its verification slot. Requests from a bound client pass the account's
 token bucket (``ESME_RTHROTTLED``; the session itself answers ``ESME_RMSGQFUL`` past the window) and go
 to the ``RequestHandler`` as one task each; the task's response is written when it is ready.
 """
@@ -21,9 +24,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .accounts import TokenBucket, authorize_bind, bind_type_of, quota_for, verify_password
+from .accounts import TokenBucket, authorize_bind, bind_type_of, network_allows, quota_for, verify_password
 from .config import AccountConfig, BindType, GatewayConfig
+from .guard import BindGuard
 from .metrics import Metrics, status_label
+from .smpp import events as ev
 from .smpp.constants import CommandStatus
 from .smpp.pdu import Bind, Request, Response, SubmitMulti, SubmitSm
 from .transport.connection import SmppConnection
@@ -32,6 +37,10 @@ from .transport.server import EsmeServer
 log = logging.getLogger(__name__)
 
 VERIFY_THREADS = 2
+# Binds waiting for a verification slot. Two threads verify ~40 passwords a second, so 50 waiting is
+# about a second of work; a bind storm beyond that is refused at once rather than queueing argon2 work
+# for clients that will have given up (bind_timeout) before it runs.
+VERIFY_QUEUE = 50
 RECEIVING = frozenset({BindType.RECEIVER, BindType.TRANSCEIVER})
 QUOTA_COMMANDS = (SubmitSm, SubmitMulti)
 
@@ -104,6 +113,9 @@ class ClientSide:
         self.accepting = True
         self._quotas: dict[str, TokenBucket] = {}
         self._verifier = ThreadPoolExecutor(VERIFY_THREADS, thread_name_prefix="bind-verify")
+        self._verify_slots = asyncio.Semaphore(VERIFY_THREADS)
+        self._verify_waiting = 0
+        self.guard = BindGuard(config().server)
         # Verified credentials, as keyed digests: a reconnect storm must not cost one argon2 each.
         self._cache_key = os.urandom(32)
         self._verified: dict[tuple[str, bytes], str] = {}
@@ -129,6 +141,9 @@ class ClientSide:
             return
         self._spawn(self._answer(client, pdu))
 
+    def protocol_violation(self, conn: SmppConnection, event: ev.ProtocolViolation) -> None:
+        self.metrics.protocol_errors.labels("client", status_label(event.status)).inc()
+
     def closed(self, conn: SmppConnection) -> None:
         client = self.registry.remove(conn)
         if client is not None:
@@ -141,14 +156,19 @@ class ClientSide:
         config = self._config()
         account = config.account(pdu.system_id)
         bind_type = bind_type_of(pdu)
-        password_ok = await self._verify(account, pdu.password)
-        status = (
-            CommandStatus.ESME_RBINDFAIL
-            if not self.accepting
-            else authorize_bind(
-                account, password_ok, bind_type, conn.peer_ip, self.registry.count(pdu.system_id)
+        status = await self._authenticate(conn, account, pdu)
+        if conn.session.should_close:
+            # The client left while its password was checked: a bind registered now would never be
+            # removed (closed() has run) and would count against the account's max_binds for ever.
+            return
+        if status == CommandStatus.ESME_ROK:
+            status = (
+                CommandStatus.ESME_RBINDFAIL
+                if not self.accepting
+                else authorize_bind(
+                    account, True, bind_type, conn.peer_ip, self.registry.count(pdu.system_id)
+                )
             )
-        )
         if status != CommandStatus.ESME_ROK or account is None:
             self.metrics.bind_failures.labels(status_label(status)).inc()
             log.warning(
@@ -170,13 +190,68 @@ class ClientSide:
         log.info("%s: bound", client.label)
         conn.accept_bind(pdu, config.server.system_id)
 
-    async def _verify(self, account: AccountConfig | None, password: str) -> bool:
+    async def _authenticate(
+        self, conn: SmppConnection, account: AccountConfig | None, pdu: Bind
+    ) -> CommandStatus:
+        """ESME_ROK when the password is right; else the refusal, decided as cheaply as possible."""
+        ip, system_id = conn.peer_ip, pdu.system_id
+        refusal = self._refuse_unverified(ip, system_id, account, conn.loop.time())
+        if refusal is not None:
+            self.metrics.binds_unverified.labels(refusal).inc()
+            return CommandStatus.ESME_RBINDFAIL
+        password_ok = await self._verify(conn, system_id, account, pdu.password)
+        if password_ok is None:  # locked out, or gone, while it waited for a slot
+            return CommandStatus.ESME_RBINDFAIL
+        now = conn.loop.time()
+        if account is None or not password_ok:
+            status = CommandStatus.ESME_RINVSYSID if account is None else CommandStatus.ESME_RINVPASWD
+            for scope in self.guard.failed(ip, system_id, now):
+                log.warning(
+                    "bind lock-out: %s %s locked for %g s after repeated failures",
+                    scope,
+                    ip if scope == "ip" else repr(system_id),
+                    self._config().server.bind_lockout,
+                )
+            return status
+        self.guard.succeeded(ip, now)
+        return CommandStatus.ESME_ROK
+
+    def _refuse_unverified(
+        self, ip: str, system_id: str, account: AccountConfig | None, now: float
+    ) -> str | None:
+        """Why this bind is refused without spending a verification, or None."""
+        locked = self.guard.locked(ip, system_id, now)
+        if locked is not None:
+            return f"{locked}_locked"
+        if account is not None and not network_allows(account.allowed_networks, ip):
+            return "network"
+        if self._verify_waiting >= VERIFY_QUEUE:
+            return "busy"
+        return None
+
+    async def _verify(
+        self, conn: SmppConnection, system_id: str, account: AccountConfig | None, password: str
+    ) -> bool | None:
+        """Whether ``password`` is right; None when the bind was locked out or closed while it waited."""
+        # A keyed digest, so the cache holds no password and a lookup's timing says nothing about one.
         digest = hmac.new(self._cache_key, password.encode("latin-1", "replace"), hashlib.sha256).digest()
         if account is not None and self._verified.get((account.system_id, digest)) == account.password_hash:
             return True
-        loop = asyncio.get_running_loop()
         password_hash = account.password_hash if account is not None else None
-        ok = await loop.run_in_executor(self._verifier, verify_password, password_hash, password)
+        self._verify_waiting += 1
+        try:
+            async with self._verify_slots:
+                transport = conn.transport
+                if transport is None or transport.is_closing():
+                    return None
+                locked = self.guard.locked(conn.peer_ip, system_id, conn.loop.time())
+                if locked is not None:
+                    self.metrics.binds_unverified.labels(f"{locked}_locked").inc()
+                    return None
+                loop = asyncio.get_running_loop()
+                ok = await loop.run_in_executor(self._verifier, verify_password, password_hash, password)
+        finally:
+            self._verify_waiting -= 1
         if ok and account is not None:
             self._verified[(account.system_id, digest)] = account.password_hash
         return ok

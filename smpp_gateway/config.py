@@ -64,6 +64,37 @@ class ServerConfig(_Model):
         ge=65536,
         description="Bytes queued to a client that does not read before we drop it.",
     )
+    write_timeout: Seconds = Field(
+        30.0,
+        description="A client that stays this long behind on reading (our writes to it paused), or that does "
+        "not take the last bytes of a connection we close, is dropped: otherwise a peer that never reads "
+        "would hold its socket and its place under max_connections for ever.",
+    )
+    max_protocol_violations: int = Field(
+        20,
+        ge=1,
+        description="Protocol violations a connection may commit, net of its legal requests (each earns one "
+        "back), before it is closed: aiosmtpd's BOGUS_LIMIT. Window overflow does not count.",
+    )
+    bind_failures_per_ip: int = Field(
+        10,
+        ge=0,
+        description="Failed binds (unknown system_id, wrong password) from one IP within bind_failure_window "
+        "that lock the IP out for bind_lockout; 0 = no limit.",
+    )
+    bind_failures_per_system_id: int = Field(
+        30,
+        ge=0,
+        description="Failed binds for one system_id, from any IP, within bind_failure_window that lock the "
+        "system_id out for bind_lockout; 0 = no limit. Anyone knowing the name can lock it: keep it above "
+        "bind_failures_per_ip.",
+    )
+    bind_failure_window: Seconds = Field(60.0, description="Window in which failed binds are counted.")
+    bind_lockout: Seconds = Field(
+        300.0,
+        description="While locked out, every bind from that IP or for that system_id is answered "
+        "ESME_RBINDFAIL without checking the password.",
+    )
 
 
 class HttpConfig(_Model):
@@ -172,6 +203,14 @@ class RouteConfig(_Model):
         return self
 
 
+class LoggingConfig(_Model):
+    redact: bool = Field(
+        True,
+        description="Mask phone numbers (all but the last 3 digits) and message texts (only their length) in "
+        "log lines. Passwords are never logged, whatever this says.",
+    )
+
+
 class GatewayConfig(_Model):
     server: ServerConfig = Field(default_factory=ServerConfig)
     http: HttpConfig = Field(default_factory=HttpConfig)
@@ -179,6 +218,7 @@ class GatewayConfig(_Model):
     shutdown_grace: Seconds = Field(10.0, description="SIGTERM: everything stops within this.")
     submit_deadline: Seconds = Field(25.0, description="Whole time budget of one client submit.")
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
     accounts: tuple[AccountConfig, ...] = ()
     carriers: tuple[CarrierConfig, ...] = ()
     routes: tuple[RouteConfig, ...] = ()

@@ -69,7 +69,7 @@ class Gateway:
         self.pools = {carrier.name: CarrierPool(carrier, self) for carrier in config.carriers}
         self.forwarder = Forwarder(self.routes, self.pools, self.metrics)
         self.clients = ClientSide(lambda: self.config, self, self.metrics)
-        self.server = EsmeServer(config.server, self.clients)
+        self.server = EsmeServer(config.server, self.clients, on_violation=self.clients.protocol_violation)
         self.clients.server = self.server
         self.submit_path = SubmitPath(
             lambda: self.config,

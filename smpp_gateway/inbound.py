@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from . import redact
 from .config import CarrierConfig, GatewayConfig
 from .metrics import Metrics
 from .persistence import GatewayStore
@@ -87,7 +88,7 @@ class Inbound:
     async def _mo(self, carrier: CarrierConfig, pdu: DeliverSm | DataSm) -> int:
         owner = self._owner(pdu.destination_addr)
         if owner is None:
-            log.warning("%s: MO to %s owned by no account", carrier.name, pdu.destination_addr)
+            log.warning("%s: MO to %s owned by no account", carrier.name, redact.number(pdu.destination_addr))
             self.metrics.mo_messages.labels("unrouted").inc()
             return CommandStatus.ESME_RX_P_APPN
         if self._on_keyword is not None and isinstance(pdu, DeliverSm):

@@ -101,6 +101,13 @@ class Metrics:
         self.bind_failures = Counter(
             "smppgw_bind_failures", "Refused client binds by status.", ["status"], registry=r
         )
+        self.binds_unverified = Counter(
+            "smppgw_binds_unverified",
+            "Binds refused without a password verification: reason ip_locked, system_id_locked (failed-bind "
+            "lock-out), network (not an allowed network of the account) or busy (verification queue full).",
+            ["reason"],
+            registry=r,
+        )
         self.carrier_connection_up = Gauge(
             "smppgw_carrier_connection_up", "Bound connections to the carrier.", ["carrier"], registry=r
         )

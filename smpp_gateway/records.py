@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
+from . import redact
 from .store import OperationRejected, PendingDelivery, PurgeResult, Store, StoreUnavailable, WriteOp
 
 __all__ = ["StoreWriter"]
@@ -366,7 +367,7 @@ class StoreWriter:
             except StoreUnavailable:
                 return ops[index:]
             except Exception:
-                log.exception("store rejected %r; dropped", op)
+                log.exception("store rejected %s; dropped", redact.value(op))
                 self._dropped += 1
                 if isinstance(op, PendingDelivery):
                     ids.append(_DROPPED)

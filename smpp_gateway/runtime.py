@@ -16,6 +16,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from . import redact
 from .config import ConfigError, GatewayConfig, load
 from .gateway import Gateway
 from .http import HttpServer
@@ -49,6 +50,7 @@ def run(config_path: Path) -> int:
 @contextlib.asynccontextmanager
 async def running(config: GatewayConfig) -> AsyncIterator[tuple[Gateway, HttpServer]]:
     """The gateway and its HTTP server, started; stopped in reverse order on exit."""
+    redact.configure(config.logging.redact)
     gateway = Gateway(config)
     http = HttpServer(gateway)
     await gateway.start()
@@ -84,6 +86,7 @@ def _reload(gateway: Gateway, path: Path) -> None:
     except ConfigError as error:
         log.error("reload refused, keeping the running configuration:\n%s", error)
         return
+    redact.configure(config.logging.redact)
     gateway.reload(config)
 
 

@@ -12,7 +12,9 @@ Theory of operation:
    timeout fails it with ``RequestTimeout``, link loss fails every waiter with ``LinkLost``.
 5. Flow control: when the peer stops reading, asyncio pauses our writing; we stop reading from that peer
    too (it may not pump requests while ignoring responses) and drop it once its unread backlog passes
-   ``max_write_buffer``.
+   ``max_write_buffer``, or once our writes have stayed paused (or the connection has stayed closing
+   with bytes unsent) for ``write_timeout``: ``transport.close()`` waits for the buffer to drain, so a
+   peer that never reads would otherwise keep a closed connection open for ever.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import socket
 from collections.abc import Callable
 from typing import Protocol, cast
 
+from .. import redact
 from ..smpp import events as ev
 from ..smpp.constants import CommandStatus
 from ..smpp.pdu import Bind, Request, Response
@@ -69,12 +72,14 @@ class SmppConnection(asyncio.Protocol):
         *,
         label: str = "smpp",
         max_write_buffer: int = DEFAULT_MAX_WRITE_BUFFER,
+        write_timeout: float | None = None,
         on_violation: Callable[[SmppConnection, ev.ProtocolViolation], None] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.handler = handler
         self.label = label
         self.max_write_buffer = max_write_buffer
+        self.write_timeout = write_timeout
         self._on_violation = on_violation
         self.loop = asyncio.get_running_loop()
         self.session: Session = session_factory(self.loop.time())
@@ -86,6 +91,7 @@ class SmppConnection(asyncio.Protocol):
         self._timer_at: float | None = None
         self._flush_scheduled = False
         self._writing_paused = False
+        self._stall_timer: asyncio.TimerHandle | None = None
         self._dispatch: dict[type[ev.Event], Callable[[ev.Event], None]] = {
             ev.BindRequested: self._on_bind_requested,
             ev.Bound: self._on_bound,
@@ -126,6 +132,9 @@ class SmppConnection(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._stall_timer is not None:
+            self._stall_timer.cancel()
+            self._stall_timer = None
         self.session.close()
         self._drain_events()
         if self._bind_waiter is not None and not self._bind_waiter.done():
@@ -142,11 +151,15 @@ class SmppConnection(asyncio.Protocol):
         self._writing_paused = True
         if self.transport is not None:
             self.transport.pause_reading()
+        self._arm_stall_timer()
 
     def resume_writing(self) -> None:
         self._writing_paused = False
         if self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()
+            if self._stall_timer is not None:  # (while closing, the deadline of close() still holds)
+                self._stall_timer.cancel()
+                self._stall_timer = None
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -209,6 +222,8 @@ class SmppConnection(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self._flush()
             self.transport.close()
+            if self.transport.get_write_buffer_size():
+                self._arm_stall_timer()
 
     def abort(self) -> None:
         if self.transport is not None:
@@ -231,7 +246,7 @@ class SmppConnection(asyncio.Protocol):
             if handle is not None:
                 handle(event)
             else:
-                log.debug("%s: %s", self.label, event)
+                log.debug("%s: %s", self.label, redact.value(event))
 
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
@@ -252,6 +267,21 @@ class SmppConnection(asyncio.Protocol):
                 transport.get_write_buffer_size(),
             )
             transport.abort()
+
+    def _arm_stall_timer(self) -> None:
+        if self.write_timeout is not None and self._stall_timer is None:
+            self._stall_timer = self.loop.call_later(self.write_timeout, self._on_write_stalled)
+
+    def _on_write_stalled(self) -> None:
+        self._stall_timer = None
+        if self.transport is not None:
+            log.warning(
+                "%s: peer still has %d bytes unread after %g s of paused writes; disconnecting",
+                self.label,
+                self.transport.get_write_buffer_size(),
+                self.write_timeout,
+            )
+            self.transport.abort()
 
     def _rearm_timer(self) -> None:
         deadline = self.session.next_deadline()

@@ -3,7 +3,9 @@
 Each accepted socket becomes an ``SmppConnection`` around an SMSC-role ``Session``; binds and requests go
 to the ``ConnectionHandler`` (the gateway). Caps protect the process from connection floods: a total
 cap, and a cap on connections not yet bound per source IP (a bound client is authenticated; an unbound
-one may be anybody). Over a cap, the socket is closed at once with a log line.
+one may be anybody). Over a cap, the socket is closed at once with a log line. Each connection also
+has a protocol-violation budget (``guard.ViolationBudget``): a peer that mostly sends garbage is closed
+once it is spent, after its last answer is written.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections import Counter
 from collections.abc import Callable
 
 from ..config import ServerConfig
+from ..guard import ViolationBudget
+from ..smpp import events as ev
 from ..smpp.session import Session, SessionConfig
 from ..smpp.states import Role
 from .connection import ConnectionHandler, SmppConnection
@@ -33,10 +37,16 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext:
     return context
 
 
+Violations = Callable[[SmppConnection, ev.ProtocolViolation], None]
+
+
 class EsmeServer:
-    def __init__(self, config: ServerConfig, handler: ConnectionHandler) -> None:
+    def __init__(
+        self, config: ServerConfig, handler: ConnectionHandler, *, on_violation: Violations | None = None
+    ) -> None:
         self.config = config
         self.handler = handler
+        self.on_violation = on_violation
         self.connections: set[SmppConnection] = set()
         self._unbound_per_ip: Counter[str] = Counter()
         self._servers: list[asyncio.Server] = []
@@ -83,7 +93,7 @@ class EsmeServer:
 
     def _accept(self) -> SmppConnection:
         factory: Callable[[float], Session] = lambda now: Session(Role.SMSC, self.session_config, now)  # noqa: E731
-        return _ServerConnection(self, factory, self.handler, max_write_buffer=self.config.max_write_buffer)
+        return _ServerConnection(self, factory, self.handler)
 
     def _admit(self, conn: _ServerConnection) -> bool:
         if len(self.connections) >= self.config.max_connections:
@@ -111,16 +121,20 @@ class _ServerConnection(SmppConnection):
     """An SmppConnection that checks in and out with its server's caps."""
 
     def __init__(
-        self,
-        server: EsmeServer,
-        factory: Callable[[float], Session],
-        handler: ConnectionHandler,
-        *,
-        max_write_buffer: int,
+        self, server: EsmeServer, factory: Callable[[float], Session], handler: ConnectionHandler
     ) -> None:
-        super().__init__(factory, handler, label="esme", max_write_buffer=max_write_buffer)
+        config = server.config
+        super().__init__(
+            factory,
+            handler,
+            label="esme",
+            max_write_buffer=config.max_write_buffer,
+            write_timeout=config.write_timeout,
+            on_violation=server.on_violation,
+        )
         self.server = server
         self.counted_unbound = False
+        self.budget = ViolationBudget(config.max_protocol_violations)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -131,3 +145,14 @@ class _ServerConnection(SmppConnection):
     def connection_lost(self, exc: Exception | None) -> None:
         self.server._release(self)
         super().connection_lost(exc)
+
+    def _on_request(self, event: ev.Event) -> None:
+        self.budget.earn()
+        super()._on_request(event)
+
+    def _on_protocol_violation(self, event: ev.Event) -> None:
+        super()._on_protocol_violation(event)
+        assert isinstance(event, ev.ProtocolViolation)
+        if self.budget.charge(event.status) and not self.session.should_close:
+            log.warning("%s: %d protocol violations; closing", self.label, self.budget.limit)
+            self.session.close()  # _process flushes the answers already queued, then closes
