@@ -126,6 +126,12 @@ class Metrics:
             ["account", "reason"],
             registry=r,
         )
+        self.carrier_throttled = Counter(
+            "smppgw_carrier_throttled",
+            "Carrier ESME_RTHROTTLED / ESME_RMSGQFUL answers; the bind backs off and the submit is retried.",
+            ["carrier"],
+            registry=r,
+        )
         self.pending_deliveries = Gauge(
             "smppgw_pending_deliveries", "Receipts and MO stored for clients not bound.", ["kind"], registry=r
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 
 from ..config import CarrierConfig
 from ..smpp.constants import CommandStatus
@@ -34,6 +35,8 @@ class CarrierPool:
             CarrierBind(config, index, mode, handler) for index in range(config.binds) for mode in modes
         ]
         self._sticky: OrderedDict[object, CarrierBind] = OrderedDict()
+        # Called on each throttling answer (the owner counts them; the pool has no metrics of its own).
+        self.on_throttled: Callable[[], None] | None = None
 
     @property
     def bound_count(self) -> int:
@@ -65,6 +68,8 @@ class CarrierPool:
             response = await bind.submit(pdu)
             if response.command_status in THROTTLE_STATUSES and loop.time() < deadline:
                 bind.back_off(loop.time())
+                if self.on_throttled is not None:
+                    self.on_throttled()
                 log.info("%s: carrier throttled (%#x); backing off", bind.label, response.command_status)
                 continue
             return response
