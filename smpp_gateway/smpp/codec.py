@@ -43,7 +43,6 @@ known TLV with a length its type does not allow   ESME_RINVPARLEN
 from __future__ import annotations
 
 import struct
-from typing import cast
 
 from . import pdu as p
 from .constants import CommandId, CommandStatus
@@ -63,7 +62,7 @@ from .layout import (
     read_cstr,
     time_field,
 )
-from .tlv import encode_tlvs
+from .tlv import TLVS
 
 # 64 KiB of message_payload (the TLV length field's own limit) plus the longest mandatory part of any
 # message PDU (data_sm: 16 + 143 octets) fits with room to spare. Precedents: Kannel caps PDUs at
@@ -164,23 +163,25 @@ _MESSAGE_TAIL = (  # submit_sm fields 8-18, shared with submit_multi
 )
 _SHORT_MESSAGE = (CStr("service_type", 6), *_SOURCE, *_DESTINATION, *_MESSAGE_TAIL)
 
+# TLVS: the TLV area, last, in the PDUs whose dataclass has ``tlvs``. 3.4 has none in
+# submit_sm_resp, deliver_sm_resp and submit_multi_resp; 5.0 peers add some there and they are kept.
 _LAYOUTS: dict[type[p.Pdu], tuple[Field, ...]] = {
     p.GenericNack: (),
     p.BindTransmitter: _BIND,
     p.BindReceiver: _BIND,
     p.BindTransceiver: _BIND,
-    p.BindTransmitterResp: _SYSTEM_ID,
-    p.BindReceiverResp: _SYSTEM_ID,
-    p.BindTransceiverResp: _SYSTEM_ID,
+    p.BindTransmitterResp: (*_SYSTEM_ID, TLVS),
+    p.BindReceiverResp: (*_SYSTEM_ID, TLVS),
+    p.BindTransceiverResp: (*_SYSTEM_ID, TLVS),
     p.Outbind: (CStr("system_id", 16), CStr("password", 9)),
     p.Unbind: (),
     p.UnbindResp: (),
     p.EnquireLink: (),
     p.EnquireLinkResp: (),
-    p.SubmitSm: _SHORT_MESSAGE,
-    p.SubmitSmResp: _MESSAGE_ID,
-    p.DeliverSm: _SHORT_MESSAGE,
-    p.DeliverSmResp: _MESSAGE_ID,
+    p.SubmitSm: (*_SHORT_MESSAGE, TLVS),
+    p.SubmitSmResp: (*_MESSAGE_ID, TLVS),
+    p.DeliverSm: (*_SHORT_MESSAGE, TLVS),
+    p.DeliverSmResp: (*_MESSAGE_ID, TLVS),
     p.DataSm: (
         CStr("service_type", 6),
         Ints("source_addr_ton", "source_addr_npi"),
@@ -188,15 +189,17 @@ _LAYOUTS: dict[type[p.Pdu], tuple[Field, ...]] = {
         Ints("dest_addr_ton", "dest_addr_npi"),
         CStr("destination_addr", 65),
         Ints("esm_class", "registered_delivery", "data_coding"),
+        TLVS,
     ),
-    p.DataSmResp: _MESSAGE_ID,
+    p.DataSmResp: (*_MESSAGE_ID, TLVS),
     p.SubmitMulti: (
         CStr("service_type", 6),
         *_SOURCE,
         Helper("dest_addresses", _decode_dests, _encode_dests),
         *_MESSAGE_TAIL,
+        TLVS,
     ),
-    p.SubmitMultiResp: (*_MESSAGE_ID, Helper("unsuccess_smes", _decode_unsuccess, _encode_unsuccess)),
+    p.SubmitMultiResp: (*_MESSAGE_ID, Helper("unsuccess_smes", _decode_unsuccess, _encode_unsuccess), TLVS),
     p.QuerySm: (*_MESSAGE_ID, *_SOURCE),
     p.QuerySmResp: (*_MESSAGE_ID, time_field("final_date"), Ints("message_state", "error_code")),
     p.CancelSm: (CStr("service_type", 6), *_MESSAGE_ID, *_SOURCE, *_DESTINATION),
@@ -207,6 +210,7 @@ _LAYOUTS: dict[type[p.Pdu], tuple[Field, ...]] = {
         time_field("schedule_delivery_time"),
         time_field("validity_period"),
         ShortMessage("registered_delivery", "sm_default_msg_id"),
+        TLVS,  # 5.0 allows message_payload here
     ),
     p.ReplaceSmResp: (),
     p.AlertNotification: (
@@ -214,18 +218,16 @@ _LAYOUTS: dict[type[p.Pdu], tuple[Field, ...]] = {
         CStr("source_addr", 65),
         Ints("esme_addr_ton", "esme_addr_npi"),
         CStr("esme_addr", 65),
+        TLVS,
     ),
 }
 
 
 def _encode_failure(pdu: p.Pdu, exc: Exception | None) -> LocalProtocolError:
     """The error for a PDU that cannot be encoded, naming the first field at fault when it can."""
-    checks = [field.problem for field in _LAYOUTS[type(pdu)]]
-    if isinstance(pdu, p.WithTlvs):
-        checks.append(_tlv_problem)
-    for check in checks:
+    for field in _LAYOUTS[type(pdu)]:
         try:
-            problem = check(pdu)
+            problem = field.problem(pdu)
         except Exception as error:  # a value of the wrong type: the message below names it
             exc = exc or error
             continue
@@ -233,14 +235,6 @@ def _encode_failure(pdu: p.Pdu, exc: Exception | None) -> LocalProtocolError:
             return problem
     detail = f"{type(pdu).__name__} cannot be encoded: {exc}"
     return LocalProtocolError(_S.ESME_RSYSERR, detail, command_id=pdu.command_id)
-
-
-def _tlv_problem(pdu: p.Pdu) -> LocalProtocolError | None:
-    try:
-        encode_tlvs(cast(p.WithTlvs, pdu).tlvs)
-    except LocalProtocolError as exc:
-        return exc
-    return None
 
 
 _COMPILED = {cls: compile_layout(cls, layout, _encode_failure) for cls, layout in _LAYOUTS.items()}

@@ -8,7 +8,8 @@ themselves, and the target is 6 us to decode and encode a submit_sm (docs/benchm
 round-trip tests run every generated function; ``linecache`` holds their source for tracebacks.
 
 The generated code runs the common case only. Every error leaves through a helper below that says
-which field is at fault and with which status (the table in ``codec``'s docstring).
+which field is at fault and with which status (the table in ``codec``'s docstring). The kind for the
+TLV area, ``tlv.TLVS``, lives with the TLV table.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from typing import Any, cast
 from . import pdu as p
 from .constants import CommandStatus
 from .errors import LocalProtocolError, RemoteProtocolError
-from .tlv import decode_tlvs, encode_tlvs
 
 HEADER = struct.Struct(">IIII")
 MAX_SHORT_MESSAGE = 254  # 3.4; SMPP 5.0 allows 255
@@ -271,8 +271,6 @@ _GLOBALS: dict[str, Any] = {
     "NUL": b"\0",
     "NEW": object.__new__,
     "HEADER": HEADER.pack,
-    "DECODE_TLVS": decode_tlvs,
-    "ENCODE_TLVS": encode_tlvs,
     "CSTR_ERROR": _cstr_error,
     "TIME_ERROR": _time_error,
     "TEXT_ERROR": text_error,
@@ -317,11 +315,10 @@ def _sources(cls: type[p.Pdu], layout: tuple[Field, ...]) -> str:
     """The source of ``decode(buf, end, command_status, sequence_number)`` (``end``: the frame's length)
     and ``encode(pdu)`` for ``cls``."""
     is_response = issubclass(cls, p.Response)
-    has_tlvs = any(f.name == "tlvs" for f in fields(cls))
     names = [n for field in layout for n in field.names]
     head = ["sequence_number", "command_status", *(["body_omitted"] if is_response else [])]
     expected = {f.name for f in fields(cls)}
-    if {*head, *names, *(["tlvs"] if has_tlvs else [])} != expected or len(set(names)) != len(names):
+    if {*head, *names} != expected or len(set(names)) != len(names):
         raise TypeError(f"the layout of {cls.__name__} does not match its fields {sorted(expected)}")
     decode = ["def decode(buf, end, command_status, sequence_number):"]
     if is_response and layout:
@@ -329,16 +326,14 @@ def _sources(cls: type[p.Pdu], layout: tuple[Field, ...]) -> str:
     decode += ["find = buf.find", "o = NEW(TWIN)", *(f"o.{n} = {n}" for n in head[:2])]
     decode += ["o.body_omitted = False"] if is_response else []
     decode += ["pos = 16", *(line for field in layout for line in field.decoder())]
-    if has_tlvs:
-        decode.append("o.tlvs = DECODE_TLVS(buf, pos, end, COMMAND_ID, sequence_number) if pos < end else ()")
-    else:
+    if "tlvs" not in names:  # a TLV area runs to the end; anything else must end exactly
         decode += ["if pos != end:", "    raise TRAILING_ERROR(end - pos)"]
     decode += ["o.__class__ = CLS", "return o"]
     indent = "\n    ".join
-    return f"{indent(decode)}\n\n{indent(_encoder_lines(layout, is_response, has_tlvs))}\n"
+    return f"{indent(decode)}\n\n{indent(_encoder_lines(layout, is_response))}\n"
 
 
-def _encoder_lines(layout: tuple[Field, ...], is_response: bool, has_tlvs: bool) -> list[str]:
+def _encoder_lines(layout: tuple[Field, ...], is_response: bool) -> list[str]:
     """The body is one bytes %-format (``%c`` writes and range-checks a 1-octet integer in C, which
     beats a Struct call per run of integers and a join)."""
     encode = [
@@ -354,7 +349,6 @@ def _encoder_lines(layout: tuple[Field, ...], is_response: bool, has_tlvs: bool)
         chunks += pieces
     if invalid:  # one test for the whole PDU; _encode_failure then finds out which field it was
         encode += [f"if {' or '.join(invalid)}:", "    raise ENCODE_FAILURE(pdu, None)"]
-    chunks += [("%s", "ENCODE_TLVS(tlvs) if (tlvs := pdu.tlvs) else b''")] if has_tlvs else []
     body_format = "".join(piece for piece, _ in chunks).encode("latin-1")
     arguments = ", ".join(expression for _, expression in chunks if expression)
     encode.append(f"body = {body_format!r} % ({arguments},)" if chunks else "body = b''")

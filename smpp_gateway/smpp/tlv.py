@@ -20,6 +20,9 @@ decoder keeps the raw bytes rather than failing, and the encoder accepts exactly
 
 Any other known tag whose length does not fit its type is ESME_RINVPARLEN; a TLV header cut short or
 a length running past the end of the PDU is ESME_RINVOPTPARSTREAM.
+
+``decode_tlvs``/``encode_tlvs`` handle a TLV area on its own; ``TLVS`` is the same area as the last
+field of the PDU layouts in ``codec``, compiled into each PDU's decode and encode functions.
 """
 
 from __future__ import annotations
@@ -29,10 +32,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
+from typing import Any, cast
 
 from .constants import CommandStatus, Tag
 from .errors import LocalProtocolError, RemoteProtocolError
-from .pdu import Tlv
+from .layout import Encoding, Field
+from .pdu import Pdu, Tlv, WithTlvs
 
 _TAG_LENGTH = struct.Struct(">HH")
 _U32 = struct.Struct(">I")
@@ -122,29 +127,39 @@ TLV_SPECS: dict[int, TlvSpec] = {
 
 # Integer tags in their canonical size, the hot case: value read by a per-size Struct (for one octet,
 # indexing), and header plus value written by a single pack.
+# The hot path, shared with the loops that ``Tlvs`` compiles into every PDU decoder and encoder.
 # Keyed by the first 4 octets of the TLV read as one integer (tag << 16 | length), so that one lookup
 # both finds the tag and checks its length. A 1-octet Integer tag has only 256 values: the first time
 # one is seen, its 256 Tlv objects are built (at most 26 x 256 in all, about 400 KB), and decoding it
-# is then two lookups instead of building a NamedTuple (the slowest step of this loop).
+# is then two lookups instead of building a NamedTuple (the slowest step of the loop).
+BYTE_TLVS: dict[int, tuple[Tlv, ...]] = {}
 _BYTE_TAGS: dict[int, Tag] = {
     s.tag << 16 | 1: s.tag for s in TLV_SPECS.values() if s.kind is Kind.INT and s.size == 1
 }
-_BYTE_TLVS: dict[int, tuple[Tlv, ...]] = {}
 _WORD_READERS: dict[int, tuple[Tag, Callable[[bytes, int], tuple[int]]]] = {
     spec.tag << 16 | spec.size: (spec.tag, _UINT[spec.size].unpack_from)
     for spec in TLV_SPECS.values()
     if spec.kind is Kind.INT and spec.size > 1
 }
-_INT_WRITERS: dict[int, Callable[[int], bytes]] = {
+# Integer tags: header and value written by one Struct.pack; struct.error when not an int in range.
+INT_WRITERS: dict[int, Callable[[int], bytes]] = {
     tag: partial(struct.Struct(">HH" + _UINT[spec.size].format[1:]).pack, tag, spec.size)
     for tag, spec in TLV_SPECS.items()
     if spec.kind is Kind.INT
 }
 
 
-def _stream_error(detail: str, command_id: int, sequence_number: int) -> RemoteProtocolError:
-    status = CommandStatus.ESME_RINVOPTPARSTREAM
-    return RemoteProtocolError(status, detail, command_id=command_id, sequence_number=sequence_number)
+def past_end_error(key: int, over: int, command_id: int, sequence_number: int) -> RemoteProtocolError:
+    detail = f"TLV 0x{key >> 16:04x} length {key & 0xFFFF} runs {over} octets past the end"
+    return RemoteProtocolError(_STREAM, detail, command_id=command_id, sequence_number=sequence_number)
+
+
+def cut_error(left: int, command_id: int, sequence_number: int) -> RemoteProtocolError:
+    detail = f"{left} octets left, a TLV header needs 4"
+    return RemoteProtocolError(_STREAM, detail, command_id=command_id, sequence_number=sequence_number)
+
+
+_STREAM = CommandStatus.ESME_RINVOPTPARSTREAM
 
 
 def _decode_value(spec: TlvSpec, raw: bytes) -> int | str | bytes | None:
@@ -167,42 +182,37 @@ def decode_tlvs(buf: bytes, start: int, end: int, command_id: int, sequence_numb
 
     Raises RemoteProtocolError (ESME_RINVOPTPARSTREAM or ESME_RINVPARLEN) carrying ``command_id``
     and ``sequence_number`` so that the session can answer with the matching ``_resp``.
+    (``Tlvs`` compiles the same loop into each PDU decoder.)
     """
     if end != len(buf):
         buf = buf[:end]  # so that a TLV header cut short fails to unpack
     tlvs: list[Tlv] = []
-    append = tlvs.append
-    unpack = _U32.unpack_from
-    byte_tlvs = _BYTE_TLVS
     pos = start
     try:
         while pos < end:
-            key = unpack(buf, pos)[0]
+            key = _U32.unpack_from(buf, pos)[0]
             pos += 4
             stop = pos + (key & 0xFFFF)
             if stop > end:
-                detail = f"TLV 0x{key >> 16:04x} length {key & 0xFFFF} runs {stop - end} octets past the end"
-                raise _stream_error(detail, command_id, sequence_number)
-            table = byte_tlvs.get(key)
-            if table is not None:
-                append(table[buf[pos]])
-            else:
-                append(_decode_other(key, buf[pos:stop], command_id, sequence_number))
+                raise past_end_error(key, stop - end, command_id, sequence_number)
+            table = BYTE_TLVS.get(key)
+            tlvs.append(
+                table[buf[pos]] if table else decode_tlv(key, buf[pos:stop], command_id, sequence_number)
+            )
             pos = stop
     except struct.error:
-        detail = f"{end - pos} octets left, a TLV header needs 4"
-        raise _stream_error(detail, command_id, sequence_number) from None
+        raise cut_error(end - pos, command_id, sequence_number) from None
     return tuple(tlvs)
 
 
-def _decode_other(key: int, raw: bytes, command_id: int, sequence_number: int) -> Tlv:
-    """Every TLV but an already tabled 1-octet Integer."""
+def decode_tlv(key: int, raw: bytes, command_id: int, sequence_number: int) -> Tlv:
+    """One TLV: ``key`` is its header as one integer, ``raw`` its value. (Tables a 1-octet Integer.)"""
     reader = _WORD_READERS.get(key)
     if reader is not None:
         return _new_tlv(Tlv, (reader[0], reader[1](raw, 0)[0]))
     tag = _BYTE_TAGS.get(key)
     if tag is not None:
-        table = _BYTE_TLVS[key] = tuple(_new_tlv(Tlv, (tag, value)) for value in range(256))
+        table = BYTE_TLVS[key] = tuple(_new_tlv(Tlv, (tag, value)) for value in range(256))
         return table[raw[0]]
     spec = TLV_SPECS.get(key >> 16)
     if spec is None:
@@ -220,10 +230,10 @@ def _encode_error(tag: int, detail: str, status: CommandStatus) -> LocalProtocol
     return LocalProtocolError(status, f"TLV {name}: {detail}")
 
 
-def _encode_other(tag: int, value: object) -> bytes:
-    """One whole TLV other than a canonical Integer; the exact inverse of ``_decode_other``."""
+def encode_tlv(tag: int, value: object) -> bytes:
+    """One whole TLV, header included; the exact inverse of ``decode_tlv``."""
     if type(tag) is bool or not isinstance(tag, int) or not 0 <= tag <= 0xFFFF:
-        raise LocalProtocolError(CommandStatus.ESME_RINVOPTPARAMVAL, f"TLV tag {tag!r} out of range")
+        raise LocalProtocolError(_BAD_VALUE, f"TLV tag {tag!r} out of range")
     spec = TLV_SPECS.get(tag)
     if type(value) is bytes:
         if spec is not None and _decode_value(spec, value) != value:
@@ -234,8 +244,15 @@ def _encode_other(tag: int, value: object) -> bytes:
         raw = _latin1(value, tag) + b"\0"
         if len(raw) > spec.size or raw.find(b"\0") != len(raw) - 1:
             raise _encode_error(tag, "too long or contains NUL", CommandStatus.ESME_RINVPARLEN)
+    elif spec is not None and spec.kind is Kind.INT:
+        try:
+            return INT_WRITERS[tag](value)  # type: ignore[arg-type]  # struct checks it is an int
+        except struct.error:
+            raise _encode_error(
+                tag, f"{value!r} is not an integer of {spec.size} octets", _BAD_VALUE
+            ) from None
     else:
-        raise _encode_error(tag, f"a {type(value).__name__} value", CommandStatus.ESME_RINVOPTPARAMVAL)
+        raise _encode_error(tag, f"a {type(value).__name__} value", _BAD_VALUE)
     if len(raw) > 0xFFFF:
         raise _encode_error(tag, f"{len(raw)} octets exceed the 16-bit length", CommandStatus.ESME_RINVPARLEN)
     return _TAG_LENGTH.pack(tag, len(raw)) + raw
@@ -245,26 +262,87 @@ def _latin1(value: str, tag: int) -> bytes:
     try:
         return value.encode("latin-1")
     except UnicodeEncodeError:
-        raise _encode_error(tag, "not Latin-1 text", CommandStatus.ESME_RINVOPTPARAMVAL) from None
+        raise _encode_error(tag, "not Latin-1 text", _BAD_VALUE) from None
 
 
 def encode_tlvs(tlvs: Iterable[Tlv]) -> bytes:
     """The TLV area for ``tlvs``, in the given order. Raises LocalProtocolError for a value that the
-    decoder would not read back as the same value."""
-    parts: list[bytes] = []
-    append = parts.append
-    writers = _INT_WRITERS
-    for tag, value in tlvs:
-        writer = writers.get(tag)
-        if writer is None or value.__class__ is bytes:
-            append(_encode_other(tag, value))
-            continue
-        try:
-            append(writer(value))  # type: ignore[arg-type]  # struct checks it is an int
-        except struct.error:
-            size = TLV_SPECS[tag].size
-            raise _encode_error(tag, f"{value!r} is not an integer of {size} octets", _BAD_VALUE) from None
-    return b"".join(parts)
+    decoder would not read back as the same value. (``Tlvs`` compiles the same loop.)"""
+    return b"".join([encode_tlv(tag, value) for tag, value in tlvs])
 
 
 _BAD_VALUE = CommandStatus.ESME_RINVOPTPARAMVAL
+
+
+# --- the TLV area as a field of the compiled PDU layouts ------------------------------------------
+
+
+class Tlvs(Field):
+    """The TLV area as a field of ``codec``'s layouts, up to the end of the PDU. The loops of
+    ``decode_tlvs`` and ``encode_tlvs`` are compiled into each PDU's functions: for a PDU with two
+    TLVs the calls would cost as much as the TLVs. Only a tabled 1-octet Integer (decoding) or a
+    canonical Integer (encoding) stays inline; any other TLV goes through ``decode_tlv`` /
+    ``encode_tlv``."""
+
+    __slots__ = ()
+    names = ("tlvs",)
+
+    def decoder(self) -> list[str]:
+        return [
+            "if pos == end:",
+            "    o.tlvs = ()",
+            "else:",
+            "    tlvs = []",
+            "    try:",
+            "        while pos < end:",
+            "            key = U32(buf, pos)[0]",
+            "            pos += 4",
+            "            stop = pos + (key & 0xFFFF)",
+            "            if stop > end:",
+            "                raise PAST_END_ERROR(key, stop - end, COMMAND_ID, sequence_number)",
+            "            table = BYTE_TLVS.get(key)",
+            "            tlvs.append(table[buf[pos]] if table else DECODE_TLV(key, buf[pos:stop], COMMAND_ID,"
+            " sequence_number))",
+            "            pos = stop",
+            "    except STRUCT_ERROR:",
+            "        raise CUT_ERROR(end - pos, COMMAND_ID, sequence_number) from None",
+            "    o.tlvs = tuple(tlvs)",
+        ]
+
+    def encoder(self, var: str) -> Encoding:
+        return (
+            [
+                f"{var} = b''",
+                "if pdu.tlvs:",
+                "    area = []",
+                "    for tag, value in pdu.tlvs:",
+                "        writer = INT_WRITERS.get(tag)",
+                "        area.append(ENCODE_TLV(tag, value) if writer is None or value.__class__ is bytes"
+                " else writer(value))",
+                f"    {var} = b''.join(area)",
+            ],
+            [],
+            [("%s", var)],
+        )
+
+    def namespace(self) -> dict[str, Any]:
+        return {
+            "U32": _U32.unpack_from,
+            "STRUCT_ERROR": struct.error,
+            "BYTE_TLVS": BYTE_TLVS,
+            "INT_WRITERS": INT_WRITERS,
+            "DECODE_TLV": decode_tlv,
+            "ENCODE_TLV": encode_tlv,
+            "PAST_END_ERROR": past_end_error,
+            "CUT_ERROR": cut_error,
+        }
+
+    def problem(self, pdu: Pdu) -> LocalProtocolError | None:
+        try:
+            encode_tlvs(cast(WithTlvs, pdu).tlvs)
+        except LocalProtocolError as exc:
+            return exc
+        return None
+
+
+TLVS = Tlvs()
