@@ -174,7 +174,11 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     ("within_hours_spaced", "urgency", "sous|avant|within|ici|dans ~1 # h|heure*|hours|hrs", 1.0),
     ("expires", "urgency", "expir*", 1.0),
     ("suspended", "urgency", "suspen*", 1.5),
-    ("blocked", "urgency", "bloqu*", 1.5),
+    ("blocked", "urgency", "bloqu*|blocage", 1.5),
+    ("mandatory", "urgency", "obligatoire*|mandatory", 1.0),
+    ("unusual_activity", "urgency", "activite|operation|connexion|transaction inhabituelle*|suspecte*", 1.5),
+    ("unusual_activity_en", "urgency", "unusual|suspicious activity|sign|login", 1.5),
+    ("on_hold", "urgency", "on hold", 1.5),
     ("deactivated", "urgency", "desactiv*|deactivat*|locked|restricted|restreint*|verrouill*", 1.5),
     ("without_delay", "urgency", "sans delai", 1.0),
     ("asap", "urgency", "au plus vite", 1.0),
@@ -182,6 +186,7 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     ("legal_threat", "urgency", "poursuite*|majoration*|penalite*|huissier*|recouvrement", 1.5),
     # payment asks
     ("fees", "payment", "frais", 1.5),
+    ("fees_en", "payment", "fee|fees", 1.5),
     ("pay", "payment", "payer|payez|reglez|regler|reglement|acquitter|acquittez|regularis*", 2.0),
     ("pay_en", "payment", "pay now|the|a|your|outstanding", 2.0),
     ("payment_due", "payment", "payment required|due|failed|declined", 2.0),
@@ -203,7 +208,13 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
         3.0,
     ),
     ("verify_account", "credentials", "verify|confirm|validate ~1 account|identity|details", 3.0),
-    ("update_details", "credentials", "mett* a jour vos|votre informations|coordonnees|donnees|dossier", 2.5),
+    (
+        "update_details",
+        "credentials",
+        "mett*|mise a jour ~2 vos|votre|de|des informations|coordonnees|donnees|dossier",
+        2.0,
+    ),
+    ("bank_details", "credentials", "informations|coordonnees|donnees bancaires", 3.0),
     ("update_details_en", "credentials", "update ~1 account|details|information", 2.5),
     # lures
     ("parcel_held", "lure", "colis ~4 attente|bloque*|retenu*|instance|suspendu*", 3.0),
@@ -212,13 +223,17 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     ("carte_vitale", "lure", "carte vitale", 3.0),
     ("refund", "lure", "rembours*|refund*", 1.5),
     ("fine", "lure", "amende*|contravention*|pv", 2.0),
-    ("cpf", "lure", "cpf", 2.0),
+    ("cpf", "lure", "cpf", 3.0),
     ("account_blocked", "lure", "compte ~2 bloque*|suspendu*|desactive*|restreint*|verrouille*|limite*", 2.5),
     ("account_blocked_en", "lure", "account ~2 suspended|locked|blocked|limited|disabled", 2.5),
     ("parcel_en", "lure", "parcel|package|shipment", 1.5),
     ("tax", "lure", "tax|taxes|impot|impots", 1.5),
     ("prize", "lure", "gagne|gagnant|winner|won", 1.5),
     ("unpaid", "lure", "impaye*|unpaid|overdue", 2.0),
+    # "Hi mum" scams: a relative's "new number", moving the chat to a messaging app
+    ("new_number", "lure", "change*|nouveau ~1 numero", 3.0),
+    ("new_number_en", "lure", "new number|phone", 3.0),
+    ("messaging_app", "channel", "whatsapp|telegram", 2.0),
     ("invoice_late", "lure", "facture ~2 retard|impayee*", 2.0),
     # call-back numbers that cost the victim (French 089x premium rate, 118 directory lines)
     ("premium_callback", "callback", "089*|118*", 3.0),
@@ -232,6 +247,7 @@ PHISHING_CATEGORY_CAPS: Final[dict[str, float]] = {
     "credentials": 4.0,
     "lure": 3.0,
     "callback": 3.0,
+    "channel": 2.0,
     "link": 3.0,
     "brand": 2.0,
 }
@@ -251,8 +267,10 @@ VELOCITY_DEFAULTS: Final[dict[str, tuple[float, float, int]]] = {
     # more than 30 recipients a minute in one 10 000-number block (+CC NDC xxxx): a sorted campaign
     # of 100 000 French mobiles puts about 5 recipients in each block, an AIT pump thousands.
     "velocity.burst": (30, 60, 0),
-    # 8 distinct numbers of one 100-number block within 10 minutes: sequential or shuffled runs.
-    "velocity.sequential": (8, 600, 0),
+    # 10 distinct numbers of one 100-number block within 10 minutes: sequential or shuffled runs.
+    # A random list of 100 000 French mobiles has 0.05 recipients per 100-block; ten is a pump (or a
+    # test harness counting up: those belong in monitor mode).
+    "velocity.sequential": (10, 600, 0),
     # over 30% of the last hour's messages to costly destinations, judged after 20 messages.
     "velocity.high_cost_share": (0.3, 3600, 20),
     # more than 300 OTPs a minute (5 a second) to recipients not seen in that minute: above what

@@ -95,7 +95,8 @@ def fold_ascii(text: str) -> str:
     for char, replacement in _KEEP_APART:
         if char in lowered:
             lowered = lowered.replace(char, replacement)
-    return unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode("ascii")
+    # lower() again: compatibility forms may decompose to capitals ("℉" -> "°F").
+    return unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode("ascii").lower()
 
 
 def fold_text(text: str) -> str:

@@ -68,6 +68,10 @@ PHISHING_WITHOUT_LINKS = [
     "Votre remboursement CPF expire ce soir, confirmez vos coordonnées bancaires immédiatement.",
     "Suite à un impayé votre ligne sera suspendue. Réglez vos frais au 08 99 23 45 67.",
     "Colis bloqué en douane : frais de dédouanement à payer immédiatement.",
+    "Bonjour maman, j'ai changé de numéro, peux-tu m'écrire sur WhatsApp ? C'est urgent",
+    "Mise à jour obligatoire de vos informations bancaires pour éviter le blocage de votre compte.",
+    "Activité inhabituelle sur votre compte. Transmettez-nous votre mot de passe pour vérification.",
+    "Your parcel is on hold. Pay the customs fee now to release it.",
 ]
 
 
@@ -88,6 +92,12 @@ ORDINARY = [
     "Remboursement de 23,50 EUR effectué sur votre compte.",
     "Offre expire ce soir : -30% sur tout le site acme.fr ! STOP au 36123",
     "Votre abonnement expire dans 7 jours. Renouvelez-le dans votre espace client.",
+    "Votre commande contient des articles soumis à des frais de douane. Le transporteur vous contactera.",
+    "Votre remboursement de frais de livraison (4,90 EUR) a été effectué.",
+    "Votre carte bancaire arrive à expiration, pensez à mettre à jour vos informations de paiement.",
+    "ACME : votre colis est bloqué au centre de tri suite à une intempérie. Livraison décalée de 24h.",
+    "Ne communiquez jamais votre code confidentiel ni vos identifiants, même à un conseiller.",
+    "Votre nouveau numéro client est le 4471229. Conservez-le pour vos prochains échanges.",
 ]
 
 
