@@ -226,13 +226,13 @@ class ShortMessage(Ints):
         ]
 
     def encoder(self, var: str) -> Encoding:
-        invalid = [f"{var}.__class__ is not bytes", f"len({var}) > {MAX_SHORT_MESSAGE}"]
+        invalid = [f"len({var}) > {MAX_SHORT_MESSAGE}"]  # and %s refuses what is not bytes-like
         integers = [("%c", f"pdu.{name}") for name in self.names[:-1]]
         return [f"{var} = pdu.short_message"], invalid, [*integers, ("%c", f"len({var})"), ("%s", var)]
 
     def problem(self, pdu: p.Pdu) -> LocalProtocolError | None:
         value = cast(p.ShortMessage, pdu).short_message
-        if type(value) is not bytes or len(value) > MAX_SHORT_MESSAGE:
+        if not isinstance(value, bytes | bytearray | memoryview) or len(value) > MAX_SHORT_MESSAGE:
             return _sm_value_error(value)
         return Ints(*self.names[:-1]).problem(pdu)
 

@@ -313,9 +313,9 @@ class Tlvs(Field):
         return (
             [
                 f"{var} = b''",
-                "if pdu.tlvs:",
+                "if tlvs := pdu.tlvs:",
                 "    area = []",
-                "    for tag, value in pdu.tlvs:",
+                "    for tag, value in tlvs:",
                 "        writer = INT_WRITERS.get(tag)",
                 "        area.append(ENCODE_TLV(tag, value) if writer is None or value.__class__ is bytes"
                 " else writer(value))",
