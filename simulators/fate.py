@@ -16,14 +16,14 @@ from datetime import datetime
 from typing import Protocol
 
 from smpp_gateway.smpp.concat import Completed, Incomplete, Pending, Reassembler, apply_part, split, user_data
-from smpp_gateway.smpp.constants import RECEIPT_REQUEST_MASK, EsmClass, MessageState, Npi, Ton
+from smpp_gateway.smpp.constants import RECEIPT_REQUEST_MASK, EsmClass, MessageState
 from smpp_gateway.smpp.pdu import DeliverSm, SubmitSm
-from smpp_gateway.smpp.receipt import Receipt, format_receipt_text, receipt_tlvs
 from smpp_gateway.smpp.text import choose_coding, decode_text, encode_text
 
 from .behaviours import DeliveryPlan, Dice, ReceiptPlan, plan_delivery, plan_receipt
 from .config import Behaviour
 from .handsets import Delivery
+from .receipts import ReceiptFactory, address_type
 from .scheduler import BatchScheduler
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class FateStats:
 
 
 _Key = tuple[str, str, str, int, str]
+_UDHI = int(EsmClass.UDHI)  # a plain int: int & IntFlag builds a new flag object per message
 
 
 class Fate:
@@ -90,9 +91,10 @@ class Fate:
             timeout=REASSEMBLY_TIMEOUT, max_pending=REASSEMBLY_MAX_PENDING
         )
         self._parts: dict[_Key, list[Accepted]] = {}
+        self._receipt_factory = ReceiptFactory()
 
     def accepted(self, pdu: SubmitSm, record: Accepted, dice: Dice | None = None) -> None:
-        if not pdu.tlvs and not pdu.esm_class & EsmClass.UDHI:  # the common case, without user_data()
+        if not pdu.tlvs and not pdu.esm_class & _UDHI:  # the common case, without user_data()
             self._decide([record], decode_text(pdu.short_message, pdu.data_coding), dice)
             return
         data = user_data(pdu)
@@ -128,7 +130,10 @@ class Fate:
         plan = plan_delivery(self.behaviour, dice, first.source, text, self._wall())
         if plan.delivered:
             self.stats.delivered += 1
-            self._scheduler.call_later(plan.delay, self._to_handset, (first, plan, parts))
+            if plan.delay > 0.0:
+                self._scheduler.call_later(plan.delay, self._to_handset, (first, plan, parts))
+            else:
+                self._to_handset((first, plan, parts))
             if plan.copies > 1:
                 self.stats.duplicates += 1
                 self._scheduler.call_later(
@@ -151,35 +156,17 @@ class Fate:
     def _to_handset(self, job: tuple[Accepted, DeliveryPlan, list[Accepted]]) -> None:
         first, plan, parts = job
         if self._panel is not None:
-            ids = tuple(part.message_id for part in parts)
+            ids = (first.message_id,) if len(parts) == 1 else tuple(part.message_id for part in parts)
             self._panel.deliver(
                 Delivery(first.destination, plan.sender, plan.text, self._wall(), self.carrier, ids)
             )
 
     def _receipt(self, job: tuple[Accepted, MessageState, str]) -> None:
         part, state, text = job
-        receipt = Receipt(
-            message_id=part.message_id,
-            state=state,
-            submit_date=part.submitted_at,
-            done_date=self._wall(),
-            error_code="000" if state is MessageState.DELIVERED else "001",
-            text=text,
+        pdu = self._receipt_factory.build(
+            part.message_id, state, part.submitted_at, self._wall(), text, part.destination, part.source
         )
-        dest_ton, dest_npi = address_type(part.source)
-        pdu = DeliverSm(
-            source_addr_ton=Ton.INTERNATIONAL,
-            source_addr_npi=Npi.ISDN,
-            source_addr=part.destination,
-            dest_addr_ton=dest_ton,
-            dest_addr_npi=dest_npi,
-            destination_addr=part.source,
-            esm_class=EsmClass.DELIVERY_RECEIPT,
-            short_message=format_receipt_text(receipt).encode("ascii", "replace"),
-            tlvs=receipt_tlvs(receipt),
-        )
-        name = state.name
-        self.stats.receipts[name] = self.stats.receipts.get(name, 0) + 1
+        self.stats.receipts[state.name] = self.stats.receipts.get(state.name, 0) + 1
         self._send(part.system_id, pdu)
 
     def _reply(self, first: Accepted) -> None:
@@ -192,16 +179,6 @@ def wants_receipt(registered_delivery: int, state: MessageState) -> bool:
     """registered_delivery bits 1-0: 1 = receipt on any final outcome, 2 = on failure only."""
     request = registered_delivery & RECEIPT_REQUEST_MASK
     return request == 1 or (request == 2 and state is not MessageState.DELIVERED)
-
-
-def address_type(address: str) -> tuple[Ton, Npi]:
-    """TON/NPI for an address as a carrier would set them: E.164 numbers international/ISDN, short
-    codes national, anything with a letter alphanumeric."""
-    if address.isdigit() and len(address) > 6:
-        return Ton.INTERNATIONAL, Npi.ISDN
-    if address.isdigit():
-        return Ton.NATIONAL, Npi.ISDN
-    return Ton.ALPHANUMERIC, Npi.UNKNOWN
 
 
 def mo_pdus(source: str, destination: str, text: str, reference: int) -> list[DeliverSm]:

@@ -32,6 +32,8 @@ from smpp_gateway.smpp.states import Role
 
 from .loadmix import MessageFactory, Mix
 
+INBOUND_WINDOW = 100_000
+
 
 @dataclass(frozen=True, kw_only=True)
 class LoadOptions:
@@ -139,8 +141,12 @@ class _LoadBind(asyncio.Protocol):
     def __init__(self, run: _Run, transceiver: bool) -> None:
         self.run = run
         self.loop = run.loop
+        # The inbound window is wide: deliver_sm is answered in the same pass that reads it, but the
+        # session counts every deliver_sm of a read chunk before the first answer goes out.
         config = SessionConfig(
-            max_outbound_window=run.options.window, response_timeout=run.options.response_wait
+            max_outbound_window=run.options.window,
+            max_inbound_window=INBOUND_WINDOW,
+            response_timeout=run.options.response_wait,
         )
         self.session = Session(Role.ESME, config, self.loop.time())
         self.transceiver = transceiver

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from .config import SimulatorConfig
-from .handsets import HandsetPanel, utc_now
+from .handsets import HandsetPanel
 from .http import build_app
 from .smsc import CarrierSimulator
 
@@ -30,9 +30,7 @@ class Simulators:
         self.config = config
         self.panel = HandsetPanel(config.handsets)
         self.carriers = {
-            carrier.name: CarrierSimulator(
-                carrier, seed=config.carrier_seed(carrier), panel=self.panel, wall=utc_now
-            )
+            carrier.name: CarrierSimulator(carrier, seed=config.carrier_seed(carrier), panel=self.panel)
             for carrier in config.carriers
         }
         self._http = http

@@ -33,7 +33,7 @@ from smpp_gateway.transport.connection import SmppConnection
 from .behaviours import Dice, _splitmix, submit_latency, submit_status
 from .config import CarrierConfig, Outage
 from .fate import Accepted, DeliverySink, Fate, mo_pdus
-from .handsets import utc_now
+from .handsets import WallClock
 from .mo import KeywordGenerator
 from .outbox import RECEIVING, Link, Outbox
 from .scheduler import BatchScheduler
@@ -70,7 +70,7 @@ class CarrierSimulator:
         *,
         seed: int,
         panel: DeliverySink | None = None,
-        wall: Callable[[], datetime] = utc_now,
+        wall: Callable[[], datetime] | None = None,
     ) -> None:
         self.config = config
         self.name = config.name
@@ -85,7 +85,7 @@ class CarrierSimulator:
         self.outboxes: dict[str, Outbox] = {}
         self._passwords = {item.system_id: item.password for item in config.credentials}
         self._panel = panel
-        self._wall = wall
+        self._wall = wall or WallClock()
         self._id_base = (1 + _splitmix(seed) % 9000) * 10**10  # ids differ between carriers, same per seed
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

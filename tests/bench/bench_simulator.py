@@ -1,0 +1,154 @@
+"""Simulator benchmark: ``python -m tests.bench.bench_simulator [--json] [--duration S]``.
+
+One `direct` carrier (``smpp-sim carriers``) in its own process, driven by the load generator
+(``smpp-sim load``) in another, over loopback TCP. Scenarios:
+* ``submit``: submit_sm answered, no receipts asked (receipts none_rate 1.0 on the carrier too);
+* ``receipts``: registered delivery on every message, the carrier sends every receipt on the
+  load generator's transceiver binds.
+The figure is the load generator's msgs_per_s (answers per second between the first submit and the
+last answer), plus the CPU seconds each process used, which tells which side was the bottleneck.
+Not a test: targets are read from the numbers (docs/benchmarks.md, "Simulators").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    receipts: bool
+    binds: int = 4
+    window: int = 200
+
+
+SCENARIOS = (Scenario("submit", receipts=False), Scenario("receipts", receipts=True))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def carrier_config(tmp: Path, port: int, receipts: bool) -> Path:
+    behaviour: dict[str, Any] = {"delivery_delay": 0}
+    if not receipts:
+        behaviour["receipts"] = {"none_rate": 1.0}
+    document = {
+        "seed": 1,
+        "carriers": [
+            {
+                "name": "direct",
+                "port": port,
+                "profile": "direct",
+                "behaviour": behaviour,
+                "window": 1000,
+                "deliver_window": 500,
+                "credentials": [{"system_id": "bench", "password": "bench"}],
+            }
+        ],
+        "handsets": {"port": free_port(), "history": 10_000},
+    }
+    path = tmp / "simulators.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path
+
+
+def wait_port(port: int, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the simulator exited at start")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"port {port} never opened")
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100.0  # utime + stime, in clock ticks (USER_HZ 100)
+
+
+def run_scenario(scenario: Scenario, duration: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="smppsim-bench-") as name:
+        port = free_port()
+        config = carrier_config(Path(name), port, scenario.receipts)
+        command = [sys.executable, "-m", "simulators", "carriers", "-c", str(config)]
+        carrier = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_port(port, carrier)
+            before = cpu_seconds(carrier.pid)
+            load = run_load(scenario, port, duration)
+            load["carrier_cpu_s"] = round(cpu_seconds(carrier.pid) - before, 2)
+            return load
+        finally:
+            carrier.terminate()
+            carrier.wait(timeout=15)
+
+
+def run_load(scenario: Scenario, port: int, duration: float) -> dict[str, Any]:
+    command = [
+        *(sys.executable, "-m", "simulators", "load", "--port", str(port)),
+        *("--system-id", "bench", "--password", "bench", "--binds", str(scenario.binds)),
+        *("--window", str(scenario.window), "--duration", str(duration), "--json"),
+    ]
+    if scenario.receipts:
+        command += ["--registered-delivery", "--receipt-wait", "30"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=duration + 120, check=False
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed: {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["loadgen_cpu_s"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of sending per scenario")
+    args = parser.parse_args(argv)
+    results = {scenario.name: run_scenario(scenario, args.duration) for scenario in SCENARIOS}
+    report = {"python": platform.python_version(), "duration_s": args.duration, "scenarios": results}
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    for name, load in results.items():
+        latency = load["latency_ms"]
+        print(
+            f"{name:9s} {load['msgs_per_s']:>9.0f} msg/s  accepted {load['accepted']:>8}  "
+            f"receipts {load['receipts']:>8}  p50 {latency['p50']} p99 {latency['p99']} ms  "
+            f"cpu carrier {load['carrier_cpu_s']} s, loadgen {load['loadgen_cpu_s']} s"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
