@@ -33,13 +33,15 @@ class FrameBuffer:
     length is checked as soon as its 4 octets arrive, so an oversized PDU is never buffered.
     """
 
-    __slots__ = ("_buffer", "_max_pdu_size", "_offset")
+    __slots__ = ("_buffer", "_max_pdu_size", "_need", "_offset")
 
     def __init__(self, max_pdu_size: int = DEFAULT_MAX_PDU_SIZE) -> None:
         if max_pdu_size < HEADER_SIZE:
             raise ValueError(f"max_pdu_size {max_pdu_size} is smaller than a PDU header")
         self._buffer = bytearray()
-        self._offset = 0
+        self._offset = 0  # start of the first frame not yet returned
+        self._need = 4  # buffer length at which next_frame has something to do: fed one octet at a
+        # time, a PDU costs one comparison per octet, not a header parse
         self._max_pdu_size = max_pdu_size
 
     def __len__(self) -> int:
@@ -52,25 +54,25 @@ class FrameBuffer:
     def next_frame(self) -> bytes | None:
         """The next whole PDU, or None until more bytes are fed."""
         buffer = self._buffer
-        start = self._offset
-        available = len(buffer) - start
-        if available < 4:
+        if len(buffer) < self._need:
             return None
+        start = self._offset
         (length,) = _LENGTH.unpack_from(buffer, start)
         if length < HEADER_SIZE or length > self._max_pdu_size:
             raise self._length_error(length)
-        if available < length:
-            return None
         end = start + length
+        if len(buffer) < end:
+            self._need = end
+            return None
         frame = bytes(buffer[start:end])
         if end == len(buffer):
             buffer.clear()
-            self._offset = 0
+            end = 0
         elif end > _COMPACT_AFTER and end * 2 > len(buffer):
             del buffer[:end]
-            self._offset = 0
-        else:
-            self._offset = end
+            end = 0
+        self._offset = end
+        self._need = end + 4
         return frame
 
     def __iter__(self) -> Iterator[bytes]:
