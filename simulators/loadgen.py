@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from smpp_gateway.smpp import events as ev
-from smpp_gateway.smpp.constants import CommandStatus, MessageState, is_receipt
+from smpp_gateway.smpp.constants import CommandStatus, MessageState, Tag, is_receipt
 from smpp_gateway.smpp.pdu import BindTransceiver, BindTransmitter, DeliverSm, SubmitSm
 from smpp_gateway.smpp.receipt import parse_receipt
 from smpp_gateway.smpp.session import Session, SessionConfig
@@ -33,6 +33,7 @@ from smpp_gateway.smpp.states import Role
 from .loadmix import MessageFactory, Mix
 
 INBOUND_WINDOW = 100_000
+_STATE_NAMES = {int(state): state.name for state in MessageState}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -325,9 +326,14 @@ class _Run:
             self.result.mo += 1
             return
         self.result.receipts += 1
-        receipt = parse_receipt(pdu)
-        state = receipt.state if receipt is not None else MessageState.UNKNOWN
-        self.result.receipt_states[state.name] += 1
+        # The message_state TLV when present (cheap); the text parser only for receipts without it.
+        value = pdu.tlv(Tag.MESSAGE_STATE)
+        if isinstance(value, int) and value in _STATE_NAMES:
+            name = _STATE_NAMES[value]
+        else:
+            receipt = parse_receipt(pdu)
+            name = receipt.state.name if receipt is not None else MessageState.UNKNOWN.name
+        self.result.receipt_states[name] += 1
         self.changed.set()
 
     async def wait_until(self, condition: Callable[[], bool], deadline: float) -> bool:
