@@ -83,7 +83,7 @@ class Inbound:
             await self.store.durable()
             return CommandStatus.ESME_ROK
         outgoing = client_receipt(pdu, receipt, mapping.gateway_id, mapping.source)
-        return await self._keep(mapping.account, "receipt", codec.encode(outgoing))
+        return await self._keep(mapping.account, "receipt", codec.encode(outgoing), mapping.gateway_id)
 
     async def _mo(self, carrier: CarrierConfig, pdu: DeliverSm | DataSm) -> int:
         owner = self._owner(pdu.destination_addr)
@@ -98,9 +98,9 @@ class Inbound:
         outgoing = _for_client(pdu)
         return await self._keep(owner, "mo", codec.encode(outgoing))
 
-    async def _keep(self, account: str, kind: str, pdu: bytes) -> int:
+    async def _keep(self, account: str, kind: str, pdu: bytes, gateway_id: str | None = None) -> int:
         try:
-            await self.store.enqueue(account, kind, pdu, self.wall_clock())
+            await self.store.enqueue(account, kind, pdu, self.wall_clock(), gateway_id)
         except Exception as error:
             log.error("cannot store %s for %s: %s", kind, account, error)
             return CommandStatus.ESME_RX_T_APPN

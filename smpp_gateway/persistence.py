@@ -261,7 +261,10 @@ class GatewayStore:
 
     # --- store-and-forward ----------------------------------------------------------------------
 
-    async def enqueue(self, account: str, kind: str, pdu: bytes, now: float) -> None:
+    async def enqueue(
+        self, account: str, kind: str, pdu: bytes, now: float, gateway_id: str | None = None
+    ) -> None:
+        """``gateway_id``: the message a stored receipt is about, so its story lists the receipt."""
         self.writer.append(
             PendingDelivery(
                 kind=PendingKind(kind),
@@ -270,6 +273,7 @@ class GatewayStore:
                 created_at=now,
                 next_attempt_at=now,
                 expires_at=now + self.config.pending_expiry,
+                gateway_id=gateway_id,
             )
         )
         await self.writer.barrier()
