@@ -3,6 +3,7 @@ the error family (the h11 fuzz invariant: a PDU or an SmppError, nothing else, i
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from smpp_gateway.smpp import codec
 from smpp_gateway.smpp import pdu as p
 from smpp_gateway.smpp.constants import CommandId, CommandStatus, Tag
-from smpp_gateway.smpp.errors import RemoteProtocolError, SmppError
+from smpp_gateway.smpp.errors import LocalProtocolError, RemoteProtocolError, SmppError
 from smpp_gateway.smpp.framing import FrameBuffer
 from smpp_gateway.smpp.pdu import Tlv
 
@@ -385,3 +386,41 @@ def test_random_streams_whole_and_octet_by_octet(stream: bytes, junk: bytes) -> 
     assert whole == _frames_or_error([stream[i : i + 1] for i in range(len(stream))])
     if whole[1] is not None:
         assert whole[1] == S.ESME_RINVCMDLEN
+
+
+# --- fuzz: the encoder, fed values of any type ----------------------------------------------------
+
+WILD = st.one_of(
+    st.integers(-3, 300),
+    st.integers(2**31, 2**33),
+    st.text(max_size=30),
+    st.binary(max_size=30),
+    st.none(),
+    st.floats(allow_nan=False),
+    st.lists(
+        st.tuples(st.integers(0, 0x2000), st.one_of(st.integers(-1, 70000), st.binary(max_size=5))),
+        max_size=3,
+    ),
+)
+
+
+@st.composite
+def wild_pdus(draw: st.DrawFn) -> p.Pdu:
+    """A PDU whose fields hold anything at all (the dataclasses do not check types)."""
+    cls = draw(st.sampled_from(sorted(p.PDU_CLASSES.values(), key=lambda cls: cls.__name__)))
+    names = [f.name for f in dataclasses.fields(cls) if f.name != "body_omitted"]
+    chosen = draw(st.lists(st.sampled_from(names), unique=True, max_size=4)) if names else []
+    return cls(**{name: draw(WILD) for name in chosen})
+
+
+@FUZZ
+@given(pdu=wild_pdus())
+def test_encode_refuses_or_produces_a_decodable_pdu(pdu: p.Pdu) -> None:
+    try:
+        wire = codec.encode(pdu)
+    except LocalProtocolError as caught:
+        status: object = caught.status
+    else:
+        assert codec.encode(codec.decode(wire)) == wire
+        return
+    assert isinstance(status, CommandStatus)
