@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from smpp_gateway.checks.catalogue import RULE_IDS
 from smpp_gateway.config import BindType, GatewayConfig, parse
 from smpp_gateway.gateway import Gateway
+from smpp_gateway.gauges import StateGauges
+from smpp_gateway.metrics import Metrics
+from smpp_gateway.routing import RouteTable
 from smpp_gateway.smpp.constants import CommandStatus, MessageState
+from smpp_gateway.store import StoreUnavailable
 
 from .carrier import ScriptedCarrier, running_carrier
 from .esme import SyncEsme
@@ -166,8 +173,11 @@ async def test_counts_after_known_traffic(tmp_path: Path) -> None:
             assert value(gw, "smppgw_receipts_total", route="fr", state="delivered") == 1
             assert value(gw, "smppgw_receipts_total", route="fr", state="expired") == 1
             assert value(gw, "smppgw_receipt_delay_seconds_count", route="fr") == 2
-            await gw.gauges.refresh()
-            assert value(gw, "smppgw_pending_deliveries", kind="receipt") == 2
+            # The periodic refresh counts them (restarted here with a short interval, not called).
+            await gw.gauges.stop()
+            gw.gauges.interval = 0.05
+            gw.gauges.start()
+            await eventually(lambda: value(gw, "smppgw_pending_deliveries", kind="receipt") == 2)
 
         await eventually(lambda: value(gw, "smppgw_binds", account="acme", bind_type="transmitter") == 0)
 
@@ -289,3 +299,31 @@ async def test_label_sets_stay_bounded_whatever_the_traffic(tmp_path: Path) -> N
         assert new <= {"smppgw_route_carrier_responses_total", "smppgw_route_carrier_responses_created"}
         ids |= {f"{n:x}" for n in range(1000, 1000 + len(c1.received) + len(c2.received))}
         assert_bounded(gw, ids - {""})
+
+
+class FailingWriter:
+    async def run_read(self, fn: object) -> object:
+        raise StoreUnavailable("disk I/O error")
+
+
+class FailingStore:
+    writer = FailingWriter()
+
+
+async def test_a_failing_store_keeps_the_last_pending_count_and_warns_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = gateway_config(tmp_path, {"c1": 2776})
+    metrics = Metrics()
+    routes = RouteTable.from_config(config.routes, config.carriers)
+    store: Any = FailingStore()
+    gauges = StateGauges(metrics, config=lambda: config, routes=lambda: routes, pools={}, store=store)
+    metrics.pending_deliveries.labels("receipt").set(7)
+    with caplog.at_level(logging.WARNING, logger="smpp_gateway.gauges"):
+        await gauges.refresh()
+        await gauges.refresh()
+    assert metrics.registry.get_sample_value("smppgw_pending_deliveries", {"kind": "receipt"}) == 7
+    assert metrics.registry.get_sample_value("smppgw_route_circuit_state", {"route": "fr"}) == 0
+    assert [record.getMessage() for record in caplog.records] == [
+        "pending deliveries gauge not refreshed: disk I/O error"
+    ]
