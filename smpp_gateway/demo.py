@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .cli import LOG_FORMAT
+from .config import load
 from .runtime import run
 
 log = logging.getLogger("smpp_gateway.demo")
@@ -56,6 +59,25 @@ def ensure_demo_certificate(directory: Path = TLS_DIR) -> None:
     log.info("made a self-signed demo certificate in %s", directory)
 
 
+def _wait_for_simulators(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """Start the gateway once the simulated carriers listen, so its first binds succeed."""
+    ports = [carrier.port for carrier in load(GATEWAY_CONFIG).carriers]
+    deadline = time.monotonic() + timeout
+    waiting = set(ports)
+    while waiting and time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the carrier simulators exited (status {process.returncode}); see their log")
+        for port in list(waiting):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                waiting.discard(port)
+            except OSError:
+                pass
+        time.sleep(0.1)
+    if waiting:
+        log.warning("simulated carriers not listening on %s yet; the gateway keeps retrying", sorted(waiting))
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
     ensure_demo_certificate()
@@ -64,6 +86,7 @@ def main() -> int:
     )
     log.info("carrier simulators started (pid %d)", simulators.pid)
     try:
+        _wait_for_simulators(simulators)
         return run(GATEWAY_CONFIG)
     finally:
         simulators.terminate()
