@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -31,6 +30,7 @@ from smpp_gateway.smpp.session import Session, SessionConfig
 from smpp_gateway.smpp.states import Role
 
 from .loadmix import MessageFactory, Mix
+from .loadresult import LoadResult, status_name
 
 INBOUND_WINDOW = 100_000
 _STATE_NAMES = {int(state): state.name for state in MessageState}
@@ -52,63 +52,6 @@ class LoadOptions:
     receipt_wait: float = 10.0  # after the last answer, for receipts (registered delivery only)
     deadline: float = 300.0  # the whole run, whatever happens
     connect_timeout: float = 5.0
-
-
-@dataclass
-class LoadResult:
-    binds: int = 0
-    bind_errors: Counter[str] = field(default_factory=Counter)
-    messages: int = 0
-    sent: int = 0  # submit_sm PDUs
-    accepted: int = 0
-    rejected: Counter[str] = field(default_factory=Counter)
-    timeouts: int = 0
-    unanswered: int = 0
-    receipts: int = 0
-    receipt_states: Counter[str] = field(default_factory=Counter)
-    mo: int = 0
-    latencies: list[float] = field(default_factory=list)
-    first_sent: float | None = None
-    last_answer: float | None = None
-    elapsed: float = 0.0
-
-    @property
-    def answered(self) -> int:
-        return self.accepted + sum(self.rejected.values())
-
-    @property
-    def msgs_per_s(self) -> float:
-        if self.first_sent is None or self.last_answer is None or self.last_answer <= self.first_sent:
-            return 0.0
-        return self.answered / (self.last_answer - self.first_sent)
-
-    def latency_ms(self) -> dict[str, float]:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return {"p50": 0.0, "p99": 0.0, "max": 0.0}
-
-        def pick(share: float) -> float:
-            return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000.0, 3)
-
-        return {"p50": pick(0.50), "p99": pick(0.99), "max": round(ordered[-1] * 1000.0, 3)}
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "binds": self.binds,
-            "bind_errors": dict(self.bind_errors),
-            "messages": self.messages,
-            "sent": self.sent,
-            "accepted": self.accepted,
-            "rejected": dict(self.rejected),
-            "timeouts": self.timeouts,
-            "unanswered": self.unanswered,
-            "msgs_per_s": round(self.msgs_per_s, 1),
-            "latency_ms": self.latency_ms(),
-            "receipts": self.receipts,
-            "receipt_states": dict(self.receipt_states),
-            "mo": self.mo,
-            "elapsed_s": round(self.elapsed, 3),
-        }
 
 
 class _Budget:
@@ -263,13 +206,13 @@ class _LoadBind(asyncio.Protocol):
         if status == CommandStatus.ESME_ROK:
             result.accepted += 1
         else:
-            result.rejected[_status_name(status)] += 1
+            result.rejected[status_name(status)] += 1
         result.latencies.append(event.round_trip)
         result.last_answer = self.loop.time()
         self.run.progress()
 
     def _on_failed(self, event: ev.RequestFailed) -> None:
-        self.run.result.rejected[_status_name(event.status)] += 1
+        self.run.result.rejected[status_name(event.status)] += 1
         self.run.result.last_answer = self.loop.time()
         self.run.progress()
 
@@ -296,13 +239,6 @@ class _LoadBind(asyncio.Protocol):
     def _on_closed(self, event: ev.ConnectionClosed) -> None:
         self.run.result.unanswered += sum(1 for pdu in event.unanswered if isinstance(pdu, SubmitSm))
         self.run.progress()
-
-
-def _status_name(status: int) -> str:
-    try:
-        return CommandStatus(status).name
-    except ValueError:
-        return f"{status:#x}"
 
 
 class _Run:
@@ -399,7 +335,7 @@ async def _bind_all(run: _Run) -> None:
             run.result.bind_errors[type(error).__name__] += 1
             continue
         if status != CommandStatus.ESME_ROK:
-            run.result.bind_errors[_status_name(status)] += 1
+            run.result.bind_errors[status_name(status)] += 1
 
 
 def _factory(bind: _LoadBind) -> Callable[[], _LoadBind]:
