@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from simulators import cli, fate, smsc
+from simulators import cli, fate, outbox, smsc
 from simulators.config import parse
 from simulators.loadgen import LoadOptions, run_load
 from simulators.runtime import Simulators, run_carriers
@@ -68,8 +68,10 @@ async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 class Esme:
     """The project's own ESME side (SmppConnection, ESME role), collecting deliver_sm."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse: int = 0) -> None:
         self.delivered: list[DeliverSm] = []
+        self.refused = 0
+        self.refuse = refuse  # answer the first N deliver_sm with ESME_RX_T_APPN ("try again later")
         self.conn: SmppConnection | None = None
 
     def bind_requested(self, conn: SmppConnection, pdu: Bind) -> None:
@@ -80,6 +82,10 @@ class Esme:
 
     def request_received(self, conn: SmppConnection, pdu: Request) -> None:
         assert isinstance(pdu, DeliverSm)
+        if self.refused < self.refuse:
+            self.refused += 1
+            conn.send_response(pdu, pdu.make_response(CommandStatus.ESME_RX_T_APPN))
+            return
         self.delivered.append(pdu)
         conn.send_response(pdu, pdu.make_response(CommandStatus.ESME_ROK))
 
@@ -194,6 +200,27 @@ async def test_receipts_round_robin_over_receiver_binds() -> None:
         await until(lambda: len(first.receipts) + len(second.receipts) == 20)
     assert len(first.receipts) > 0
     assert len(second.receipts) > 0
+
+
+async def test_refused_receipts_are_retried_then_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(outbox, "RETRY_PAUSE", 0.01)
+    monkeypatch.setattr(outbox, "MAX_ATTEMPTS", 3)
+    async with carrier() as sims:
+        port = sims.carriers["c1"].port
+        patient = Esme(refuse=2)  # refuses twice: the third attempt lands
+        assert await patient.connect(port) == 0
+        await patient.submit(message("retried"))
+        await until(lambda: len(patient.receipts) == 1)
+        assert patient.conn is not None
+        patient.conn.close()
+        await asyncio.wait_for(patient.conn.closed, 5)
+        stubborn = Esme(refuse=1000)
+        assert await stubborn.connect(port) == 0
+        await stubborn.submit(message("dropped"))
+        box = sims.carriers["c1"].outbox(SYSTEM_ID)
+        await until(lambda: box.dropped == 1)
+    assert (patient.refused, stubborn.refused) == (2, 3)
+    assert box.sent == 1
 
 
 @pytest.mark.parametrize("method", ["sar", "udh16"])
