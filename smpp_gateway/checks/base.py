@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..message import Message, MessageClass
+from ..message import Message, MessageClass, SenderType
 from ..smpp.constants import CommandStatus
 from .catalogue import CATALOGUE
 from .numbers import NumberInfo, PhoneCache
@@ -111,6 +111,20 @@ def _default_duplicates() -> DuplicateState:
     return DuplicateState()
 
 
+class _Unbound:
+    """Stands for the context fields Pipeline.run fills: using one outside a run is a bug."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(
+            "CheckContext per-message fields are filled by Pipeline.run; call checks through it"
+        )
+
+
+_UNBOUND: Any = _Unbound()
+
+
 @dataclass(slots=True, kw_only=True)
 class CheckContext:
     """What a check may know beyond the message.
@@ -118,7 +132,10 @@ class CheckContext:
     The gateway builds one per message and passes the long-lived state objects (opt-out list,
     velocity and duplicate counters, phone-number cache) shared by all messages; the defaults are
     fresh, empty ones, convenient for tests. ``now`` must be an aware datetime (UTC).
-    The pipeline fills ``settings`` and the per-message memo fields; checks only read them.
+
+    Pipeline.run fills the per-message fields before the first rule, so that the text is analysed,
+    the destination described and the sender classified once for all rules (and again only when an
+    amendment changes them); checks only read them.
     """
 
     now: datetime
@@ -126,33 +143,10 @@ class CheckContext:
     velocity: VelocityState = field(default_factory=_default_velocity)
     duplicates: DuplicateState = field(default_factory=_default_duplicates)
     phones: PhoneCache = field(default_factory=PhoneCache)
-    # Filled by Pipeline.run: the compiled policy, the resolved class and per-message memos, so
-    # that the text is analysed and the destination parsed once for all checks.
-    settings: Settings | None = None
-    message_class: MessageClass = MessageClass.TRANSACTIONAL
-    epoch: float = 0.0
-    _analysis: Analysis | None = None
-    _destination: NumberInfo | None = None
-
-    @property
-    def cfg(self) -> Settings:
-        settings = self.settings
-        if settings is None:
-            raise RuntimeError("CheckContext.settings is set by Pipeline.run; call checks through it")
-        return settings
-
-    def analysis(self, message: Message) -> Analysis:
-        """The text analysis (folded text, links, encoding findings), computed once per message."""
-        analysis = self._analysis
-        if analysis is None or analysis.text is not message.text:
-            from .analysis import analyse
-
-            analysis = self._analysis = analyse(message.text)
-        return analysis
-
-    def destination(self, message: Message) -> NumberInfo:
-        """The destination parsed once per message (through the shared bounded cache)."""
-        info = self._destination
-        if info is None or info.raw != message.destination.addr:
-            info = self._destination = self.phones.lookup(message.destination.addr, self.cfg.default_region)
-        return info
+    # per message, filled by Pipeline.run
+    settings: Settings = _UNBOUND  # the account's compiled configuration
+    message_class: MessageClass = MessageClass.TRANSACTIONAL  # resolved class
+    epoch: float = 0.0  # ``now`` as epoch seconds, for the counters
+    analysis: Analysis = _UNBOUND  # the analysed message text
+    dest: NumberInfo = _UNBOUND  # the described destination
+    sender_kind: SenderType = SenderType.ALPHANUMERIC  # the source's form

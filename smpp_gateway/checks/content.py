@@ -14,7 +14,7 @@ from .urls import Url, domain_in
 
 
 def content_encoding(message: Message, ctx: CheckContext) -> Verdict:
-    issue = ctx.analysis(message).encoding_issue
+    issue = ctx.analysis.encoding_issue
     return ACCEPT if issue is None else reject("content.encoding", issue)
 
 
@@ -23,10 +23,10 @@ def _is_shortener(url: Url, cfg: Settings) -> bool:
 
 
 def content_shortener(message: Message, ctx: CheckContext) -> Verdict:
-    urls = ctx.analysis(message).urls
+    urls = ctx.analysis.urls
     if not urls:
         return ACCEPT
-    cfg = ctx.cfg
+    cfg = ctx.settings
     for url in urls:
         if _is_shortener(url, cfg) and url.registrable not in cfg.allowed_shorteners:
             return reject("content.shortener", f"link through the URL shortener {url.registrable}")
@@ -62,10 +62,10 @@ def _url_problem(url: Url, cfg: Settings, account: str) -> str | None:
 
 
 def content_url_domain(message: Message, ctx: CheckContext) -> Verdict:
-    urls = ctx.analysis(message).urls
+    urls = ctx.analysis.urls
     if not urls:
         return ACCEPT
-    cfg = ctx.cfg
+    cfg = ctx.settings
     for url in urls:
         if _is_shortener(url, cfg):
             continue

@@ -18,8 +18,8 @@ _NUMBER_NPIS = frozenset({Npi.UNKNOWN, Npi.ISDN})
 
 
 def dest_high_cost(message: Message, ctx: CheckContext) -> Verdict:
-    cfg = ctx.cfg
-    info = ctx.destination(message)
+    cfg = ctx.settings
+    info = ctx.dest
     digits = info.e164
     if cfg.high_cost_exempt and digits.startswith(cfg.high_cost_exempt):
         return ACCEPT
@@ -37,7 +37,7 @@ def dest_format(message: Message, ctx: CheckContext) -> Verdict:
         return reject(
             "dest.format", f"destination TON/NPI {destination.ton}/{destination.npi} is not a phone number's"
         )
-    info = ctx.destination(message)
+    info = ctx.dest
     if not info.valid:
         return reject("dest.format", f"destination {destination.addr!r} is not a valid number")
     if info.e164 != destination.addr:
@@ -50,8 +50,8 @@ def dest_format(message: Message, ctx: CheckContext) -> Verdict:
 
 
 def dest_country(message: Message, ctx: CheckContext) -> Verdict:
-    cfg = ctx.cfg
-    region = ctx.destination(message).region or "unknown"
+    cfg = ctx.settings
+    region = ctx.dest.region or "unknown"
     if region in cfg.denied_countries:
         return reject("dest.country", f"country {region} is denied for account {message.account!r}")
     allowed = cfg.allowed_countries
@@ -63,7 +63,7 @@ def dest_country(message: Message, ctx: CheckContext) -> Verdict:
 def dest_opt_out(message: Message, ctx: CheckContext) -> Verdict:
     if ctx.message_class is not MessageClass.MARKETING:
         return ACCEPT  # opt-out blocks marketing only; OTP and transactional still pass
-    number = ctx.destination(message).e164
+    number = ctx.dest.e164
     if ctx.optouts.contains(number, message.account, message.source.addr):
         return reject("dest.opt_out", f"+{number} opted out of marketing from {message.account!r}")
     return ACCEPT

@@ -38,8 +38,8 @@ class DuplicateState:
 
 
 def duplicate(message: Message, ctx: CheckContext) -> Verdict:
-    rule = ctx.cfg.rule("duplicate")
-    number = ctx.destination(message).e164
+    rule = ctx.settings.rule("duplicate")
+    number = ctx.dest.e164
     limit = int(rule.threshold)
     count = ctx.duplicates.observe(
         message.account, number, message.text, ctx.epoch, rule.window_seconds, limit + 1

@@ -101,9 +101,9 @@ def _link_signal(cfg: PhishingConfig, urls: tuple[Url, ...], links: LinkPolicy) 
 
 
 def content_phishing(message: Message, ctx: CheckContext) -> Verdict:
-    cfg = ctx.cfg
+    cfg = ctx.settings
     model = cfg.phishing
-    analysis = ctx.analysis(message)
+    analysis = ctx.analysis
     found = analysis.memo.get(model)
     if found is None:
         found = analysis.memo[model] = model.text_signals(analysis.words)

@@ -86,12 +86,24 @@ def compile_phrase(spec: str) -> tuple[WordTest, ...]:
 
 
 def _rest(tests: Sequence[WordTest], t: int, words: Sequence[str], i: int) -> bool:
+    """Whether tests[t:] match words from position i (backtracking over gaps)."""
     if t == len(tests):
         return True
     test = tests[t]
     if test.gap:
         return any(_rest(tests, t + 1, words, i + skip) for skip in range(test.gap + 1))
     return i < len(words) and test.matches(words[i]) and _rest(tests, t + 1, words, i + 1)
+
+
+def _straight(tests: Sequence[WordTest], words: Sequence[str], i: int) -> bool:
+    """Whether tests[1:] (no gaps) match words from position i: the common case, without recursion."""
+    if i + len(tests) - 1 > len(words):
+        return False
+    for test in tests[1:]:
+        if not test.matches(words[i]):
+            return False
+        i += 1
+    return True
 
 
 class PhraseIndex:
@@ -102,10 +114,11 @@ class PhraseIndex:
     positions where its first word occurs.
     """
 
-    __slots__ = ("_by_exact", "_by_head", "_phrases")
+    __slots__ = ("_by_exact", "_by_head", "_gapped", "_phrases")
 
     def __init__(self, specs: Iterable[str]) -> None:
         self._phrases = tuple(compile_phrase(spec) for spec in specs)
+        self._gapped = tuple(any(test.gap for test in phrase) for phrase in self._phrases)
         by_exact: dict[str, list[int]] = {}
         by_head: dict[str, dict[str, list[int]]] = {}
         for index, phrase in enumerate(self._phrases):
@@ -138,9 +151,14 @@ class PhraseIndex:
         return sorted(found) if len(found) > 1 else list(found)
 
     def _walk(self, indexes: tuple[int, ...], position: int, words: Sequence[str], found: set[int]) -> None:
-        phrases = self._phrases
+        phrases, gapped = self._phrases, self._gapped
         for index in indexes:
             if index not in found:
                 phrase = phrases[index]
-                if len(phrase) == 1 or _rest(phrase, 1, words, position + 1):
+                if len(phrase) == 1:
+                    found.add(index)
+                elif gapped[index]:
+                    if _rest(phrase, 1, words, position + 1):
+                        found.add(index)
+                elif _straight(phrase, words, position + 1):
                     found.add(index)

@@ -13,9 +13,11 @@ A concatenated message is one Message with the whole text: one run, one verdict 
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterable
+from dataclasses import fields, replace
 
-from ..message import Message
+from ..message import Message, MessageClass
+from .analysis import analyse
 from .base import ACCEPT, Accept, Check, CheckContext, Finding, PipelineResult, Reject, RuleMode
 from .config import AccountPolicy, ChecksConfig
 from .content import content_encoding, content_shortener, content_url_domain
@@ -74,12 +76,9 @@ class Pipeline:
 
     def run(self, message: Message, context: CheckContext) -> PipelineResult:
         settings = self.settings
-        policy = settings.policy
         context.settings = settings
         context.epoch = context.now.timestamp()
-        context.message_class = resolve_class(message, policy)
-        context._analysis = None
-        context._destination = None
+        self._describe(message, context, _ALL)
         current = message
         findings: list[Finding] = []
         for rule_id, check, rule in self._steps:
@@ -91,19 +90,36 @@ class Pipeline:
                 findings.append(Finding(rule_id, rule.mode, "reject", status, verdict.reason))
                 if rule.mode is RuleMode.ENFORCE:
                     final = Reject(rule_id, status, verdict.reason, verdict.not_before)
-                    return PipelineResult(final, self._classified(current, context), findings)
+                    return PipelineResult(final, _classified(current, context.message_class), findings)
                 continue
             findings.append(Finding(rule_id, rule.mode, "amend", None, verdict.reason))
             if rule.mode is RuleMode.ENFORCE:
                 current = replace(current, **verdict.changes)  # type: ignore[arg-type]
-                context.message_class = resolve_class(current, policy)
-        return PipelineResult(ACCEPT, self._classified(current, context), findings)
+                self._describe(current, context, verdict.changes.keys())
+        return PipelineResult(ACCEPT, _classified(current, context.message_class), findings)
 
-    @staticmethod
-    def _classified(message: Message, context: CheckContext) -> Message:
-        if message.message_class is context.message_class:
-            return message
-        return replace(message, message_class=context.message_class)
+    def _describe(self, message: Message, context: CheckContext, changed: Iterable[str]) -> None:
+        """(Re)compute the per-message facts the rules share, for the fields that changed."""
+        if "source" in changed:
+            context.sender_kind = message.sender_type
+        if "destination" in changed:
+            context.dest = context.phones.lookup(message.destination.addr, self.settings.default_region)
+        if "text" in changed:
+            context.analysis = analyse(message.text)
+        context.message_class = resolve_class(message, self.settings.policy, context.sender_kind)
+
+
+_ALL = frozenset({"source", "destination", "text"})
+_INIT_FIELDS = tuple(f.name for f in fields(Message) if f.init)
+
+
+def _classified(message: Message, message_class: MessageClass) -> Message:
+    """A copy of ``message`` with its resolved class (dataclasses.replace costs 4x more)."""
+    if message.message_class is message_class:
+        return message
+    values = {name: getattr(message, name) for name in _INIT_FIELDS}
+    values["message_class"] = message_class
+    return Message(**values)
 
 
 def run(pipeline: Pipeline, message: Message, context: CheckContext) -> PipelineResult:

@@ -32,13 +32,16 @@ _STOP_WORDS = frozenset({"stop", "stopsms"})
 _STOP_REACH = 4  # "STOP au 36123", "Stop SMS au 36123", "reply STOP to 36123"
 
 
-def resolve_class(message: Message, policy: AccountPolicy) -> MessageClass:
-    """The message's class: explicit, forced by the account, by short code, or the default."""
+def resolve_class(message: Message, policy: AccountPolicy, kind: SenderType | None = None) -> MessageClass:
+    """The message's class: explicit, forced by the account, by short code, or the default.
+
+    ``kind`` is the sender's form when the caller already knows it (the pipeline does).
+    """
     if message.message_class is not None:
         return message.message_class
     if policy.message_class is not None:
         return policy.message_class
-    if message.sender_type is SenderType.SHORT_CODE:
+    if (kind or message.sender_type) is SenderType.SHORT_CODE:
         digits = message.source.digits_only
         for prefix, message_class in policy.class_by_sender_prefix.items():
             if digits.startswith(prefix):
@@ -70,9 +73,9 @@ def has_opt_out_mention(words: list[str]) -> bool:
 
 
 def class_opt_out_mention(message: Message, ctx: CheckContext) -> Verdict:
-    if ctx.message_class is not MessageClass.MARKETING or not ctx.cfg.policy.require_opt_out_mention:
+    if ctx.message_class is not MessageClass.MARKETING or not ctx.settings.policy.require_opt_out_mention:
         return ACCEPT
-    if has_opt_out_mention(ctx.analysis(message).words):
+    if has_opt_out_mention(ctx.analysis.words):
         return ACCEPT
     return reject("class.opt_out_mention", "marketing without the opt-out mention (STOP + short code)")
 
@@ -135,8 +138,8 @@ def next_allowed(local: datetime, calendar: holidays.HolidayBase | None, config:
 def class_quiet_hours(message: Message, ctx: CheckContext) -> Verdict:
     if ctx.message_class is not MessageClass.MARKETING:
         return ACCEPT
-    cfg = ctx.cfg
-    info = ctx.destination(message)
+    cfg = ctx.settings
+    info = ctx.dest
     country = info.region or cfg.default_region
     subdivision = message.tags.get("subdivision") or (
         cfg.policy.holiday_subdivision if country == cfg.default_region else None

@@ -9,6 +9,7 @@ the sender string only and are memoised per account: senders repeat for every me
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from ..message import Address, Message, SenderType
@@ -25,21 +26,36 @@ _ALNUM_CHARSET = re.compile(r"[A-Za-z0-9 \-.&'_]+")
 _SHORT_CODE_TONS = frozenset({Ton.NETWORK_SPECIFIC, Ton.UNKNOWN})
 
 
-def _brands(ctx: CheckContext, sender: str) -> tuple[Brand | None, Brand | None]:
-    """(brand named exactly, brand imitated) for an alphanumeric sender, memoised."""
-    cfg = ctx.cfg
-    key = ("brand", sender)
-    found = cfg.sender_memo.get(key)
-    if found is None:
-        found = (cfg.brands.exact(sender), cfg.brands.lookalike(sender))
-        cfg.memo_sender(key, found)
-    return found  # type: ignore[return-value]
+@dataclass(frozen=True, slots=True)
+class SenderFacts:
+    """What the sender rules need to know about one sender string, computed once per account."""
+
+    exact: Brand | None  # the protected brand it names outright
+    imitated: Brand | None  # the protected brand it imitates (exact uses included)
+    registrations: tuple[date | None, ...]  # expiry of each matching registration (None: none)
+
+
+def _facts(ctx: CheckContext, sender: str) -> SenderFacts:
+    settings = ctx.settings
+    facts = settings.sender_memo.get(sender)
+    if facts is None:
+        brands = settings.brands
+        digits = Address(sender).digits_only
+        facts = SenderFacts(
+            exact=brands.exact(sender),
+            imitated=brands.lookalike(sender),
+            registrations=tuple(
+                e.expires for e in settings.registered_senders if e.matches(sender) or e.matches(digits)
+            ),
+        )
+        settings.memo_sender(sender, facts)
+    return facts  # type: ignore[return-value]
 
 
 def sender_protected(message: Message, ctx: CheckContext) -> Verdict:
-    if message.sender_type is not SenderType.ALPHANUMERIC or not message.source.addr:
+    if ctx.sender_kind is not SenderType.ALPHANUMERIC or not message.source.addr:
         return ACCEPT
-    exact, _ = _brands(ctx, message.source.addr)
+    exact = _facts(ctx, message.source.addr).exact
     if exact is not None and not exact.owned_by(message.account):
         return reject(
             "sender.protected", f"sender {message.source.addr!r} is the protected brand {exact.name}"
@@ -48,9 +64,10 @@ def sender_protected(message: Message, ctx: CheckContext) -> Verdict:
 
 
 def sender_lookalike(message: Message, ctx: CheckContext) -> Verdict:
-    if message.sender_type is not SenderType.ALPHANUMERIC or not message.source.addr:
+    if ctx.sender_kind is not SenderType.ALPHANUMERIC or not message.source.addr:
         return ACCEPT
-    exact, imitated = _brands(ctx, message.source.addr)
+    facts = _facts(ctx, message.source.addr)
+    exact, imitated = facts.exact, facts.imitated
     if imitated is not None and exact is None and not imitated.owned_by(message.account):
         return reject(
             "sender.lookalike", f"sender {message.source.addr!r} imitates the protected brand {imitated.name}"
@@ -80,7 +97,7 @@ def _format_problem(source: Address, kind: SenderType) -> str | None:
 
 
 def sender_format(message: Message, ctx: CheckContext) -> Verdict:
-    problem = _format_problem(message.source, message.sender_type)
+    problem = _format_problem(message.source, ctx.sender_kind)
     return ACCEPT if problem is None else reject("sender.format", problem)
 
 
@@ -101,18 +118,18 @@ def _expected(source: Address, kind: SenderType) -> tuple[str, int, int] | None:
 
 def sender_ton_npi(message: Message, ctx: CheckContext) -> Verdict:
     source = message.source
-    kind = message.sender_type
+    kind = ctx.sender_kind
     expected = _expected(source, kind)
     if expected is None:
         return ACCEPT
     addr, ton, npi = expected
     if kind is SenderType.LONG_NUMBER and addr.startswith("0"):
-        info = ctx.phones.lookup(addr, ctx.cfg.default_region)  # a national number: make it E.164
+        info = ctx.phones.lookup(addr, ctx.settings.default_region)  # a national number: make it E.164
         if not info.valid:
             return reject("sender.ton_npi", f"numeric sender {source.addr!r} is not an E.164 number")
         addr = info.e164
     described = f"{source.addr!r} TON/NPI {source.ton}/{source.npi}"
-    if ctx.cfg.policy.sender_ton_npi == "correct":
+    if ctx.settings.policy.sender_ton_npi == "correct":
         return Amend(
             "sender.ton_npi",
             {"source": Address(addr, ton, npi)},
@@ -122,23 +139,11 @@ def sender_ton_npi(message: Message, ctx: CheckContext) -> Verdict:
     return reject("sender.ton_npi", f"sender {described} should be {ton}/{npi}", status)
 
 
-def _registrations(ctx: CheckContext, sender: str) -> tuple[date | None, ...]:
-    """Expiry dates of the registrations matching ``sender`` (None: no expiry), memoised."""
-    cfg = ctx.cfg
-    key = ("registry", sender)
-    found = cfg.sender_memo.get(key)
-    if found is None:
-        digits = Address(sender).digits_only
-        found = tuple(e.expires for e in cfg.registered_senders if e.matches(sender) or e.matches(digits))
-        cfg.memo_sender(key, found)
-    return found  # type: ignore[return-value]
-
-
 def sender_registry(message: Message, ctx: CheckContext) -> Verdict:
-    if not ctx.cfg.registered_senders:
+    if not ctx.settings.registered_senders:
         return ACCEPT  # an account that declares no senders is not restricted to a list
     sender = message.source.addr
-    expiries = _registrations(ctx, sender)
+    expiries = _facts(ctx, sender).registrations
     today = ctx.now.date()
     if any(expires is None or expires >= today for expires in expiries):
         return ACCEPT

@@ -140,7 +140,7 @@ class Settings:
         self.high_cost_exempt = tuple(policy.allowed_high_cost_prefixes)
         self.high_cost_types = frozenset(t.lower() for t in config.high_cost_number_types)
         self.costly_prefixes = tuple(config.costly_prefixes)
-        self.sender_memo: OrderedDict[tuple[str, str], object] = OrderedDict()
+        self.sender_memo: OrderedDict[str, object] = OrderedDict()
 
     def rule(self, rule_id: str) -> ResolvedRule:
         return self.rules[rule_id]
@@ -155,7 +155,7 @@ class Settings:
         except ValueError:
             return configured
 
-    def memo_sender(self, key: tuple[str, str], value: object) -> None:
+    def memo_sender(self, key: str, value: object) -> None:
         memo = self.sender_memo
         memo[key] = value
         if len(memo) > SENDER_MEMO_SIZE:

@@ -91,37 +91,41 @@ class BoundedMap(Generic[K, V]):
         return len(self._data)
 
     def get(self, key: K) -> V | None:
+        """The value of ``key`` (marked as recently used), or None."""
         value = self._data.get(key)
         if value is not None:
             self._data.move_to_end(key)
         return value
 
-    def replace(self, key: K, value: V) -> V:
-        self._data[key] = value
-        return value
+    def swap(self, key: K, value: V) -> V | None:
+        """Set ``key`` to ``value`` (most recently used); return the previous value, if any."""
+        data = self._data
+        old = data.pop(key, None)
+        data[key] = value
+        if old is None and len(data) > self.max_keys:
+            data.popitem(last=False)
+        return old
 
     def setdefault(self, key: K, factory: Callable[[], V]) -> V:
         value = self.get(key)
         if value is None:
-            value = self._data[key] = factory()
-            if len(self._data) > self.max_keys:
-                self._data.popitem(last=False)
+            value = factory()
+            self.swap(key, value)
         return value
 
 
 def _counter(counters: BoundedMap[K, WindowCounter], key: K, window: float) -> WindowCounter:
-    counter = counters.setdefault(key, lambda: WindowCounter(window))
-    if counter.window != window:  # the window was reconfigured: start again
-        counter = counters.replace(key, WindowCounter(window))
+    counter = counters.get(key)
+    if counter is None or counter.window != window:  # new, or the window was reconfigured
+        counter = WindowCounter(window)
+        counters.swap(key, counter)
     return counter
 
 
-def _fresh(last_seen: BoundedMap[K, list[float]], key: K, now: float, window: float) -> bool:
+def _fresh(last_seen: BoundedMap[K, float], key: K, now: float, window: float) -> bool:
     """Whether ``key`` was not seen within the window; records it as seen at ``now``."""
-    seen = last_seen.setdefault(key, list)
-    fresh = not seen or now - seen[0] > window
-    seen[:] = [now]
-    return fresh
+    last = last_seen.swap(key, now)
+    return last is None or now - last > window
 
 
 class VelocityState:
@@ -131,11 +135,11 @@ class VelocityState:
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
         self._blocks: BoundedMap[tuple[str, str], WindowCounter] = BoundedMap(max_keys)
-        self._block_seen: BoundedMap[tuple[str, str], list[float]] = BoundedMap(max_keys)
+        self._block_seen: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)
         self._hundreds: BoundedMap[tuple[str, int], dict[int, float]] = BoundedMap(max_keys)
         self._shares: BoundedMap[str, tuple[WindowCounter, WindowCounter]] = BoundedMap(max_keys)
         self._otp: BoundedMap[str, WindowCounter] = BoundedMap(max_keys)
-        self._recipients: BoundedMap[tuple[str, str], list[float]] = BoundedMap(max_keys)
+        self._recipients: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)
 
     def burst(self, account: str, block: str, recipient: str, now: float, window: float) -> int:
         """Distinct recipients of ``block`` in the window (this one included)."""
@@ -155,9 +159,10 @@ class VelocityState:
 
     def share(self, account: str, costly: bool, now: float, window: float) -> tuple[int, int]:
         """(messages, costly messages) in the window, this one included."""
-        pair = self._shares.setdefault(account, lambda: (WindowCounter(window), WindowCounter(window)))
-        if pair[0].window != window:  # the window was reconfigured: start again
-            pair = self._shares.replace(account, (WindowCounter(window), WindowCounter(window)))
+        pair = self._shares.get(account)
+        if pair is None or pair[0].window != window:  # new, or the window was reconfigured
+            pair = (WindowCounter(window), WindowCounter(window))
+            self._shares.swap(account, pair)
         total, dear = pair
         return total.add(now), (dear.add(now) if costly else dear.count(now))
 
@@ -172,9 +177,9 @@ class VelocityState:
 
 
 def velocity_burst(message: Message, ctx: CheckContext) -> Verdict:
-    rule = ctx.cfg.rule("velocity.burst")
-    digits = ctx.destination(message).e164
-    block = digits[: -ctx.cfg.config.burst_block_suffix_digits] or digits
+    rule = ctx.settings.rule("velocity.burst")
+    digits = ctx.dest.e164
+    block = digits[: -ctx.settings.config.burst_block_suffix_digits] or digits
     count = ctx.velocity.burst(message.account, block, digits, ctx.epoch, rule.window_seconds)
     if count > rule.threshold:
         return reject(
@@ -185,8 +190,8 @@ def velocity_burst(message: Message, ctx: CheckContext) -> Verdict:
 
 
 def velocity_sequential(message: Message, ctx: CheckContext) -> Verdict:
-    rule = ctx.cfg.rule("velocity.sequential")
-    digits = ctx.destination(message).e164
+    rule = ctx.settings.rule("velocity.sequential")
+    digits = ctx.dest.e164
     if not digits.isdigit():
         return ACCEPT
     count = ctx.velocity.sequential(message.account, int(digits), ctx.epoch, rule.window_seconds)
@@ -200,9 +205,9 @@ def velocity_sequential(message: Message, ctx: CheckContext) -> Verdict:
 
 
 def velocity_high_cost_share(message: Message, ctx: CheckContext) -> Verdict:
-    cfg = ctx.cfg
+    cfg = ctx.settings
     rule = cfg.rule("velocity.high_cost_share")
-    digits = ctx.destination(message).e164
+    digits = ctx.dest.e164
     costly = digits.startswith(cfg.costly_prefixes)
     total, dear = ctx.velocity.share(message.account, costly, ctx.epoch, rule.window_seconds)
     if costly and total >= rule.min_count and dear / total > rule.threshold:
@@ -217,10 +222,10 @@ def velocity_high_cost_share(message: Message, ctx: CheckContext) -> Verdict:
 def velocity_otp_fanout(message: Message, ctx: CheckContext) -> Verdict:
     if ctx.message_class is MessageClass.MARKETING:
         return ACCEPT
-    if ctx.message_class is not MessageClass.OTP and not ctx.analysis(message).looks_like_otp:
+    if ctx.message_class is not MessageClass.OTP and not ctx.analysis.looks_like_otp:
         return ACCEPT
-    rule = ctx.cfg.rule("velocity.otp_fanout")
-    number = ctx.destination(message).e164
+    rule = ctx.settings.rule("velocity.otp_fanout")
+    number = ctx.dest.e164
     count = ctx.velocity.otp_fanout(message.account, number, ctx.epoch, rule.window_seconds)
     if count > rule.threshold:
         return reject(

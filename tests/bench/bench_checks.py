@@ -26,7 +26,9 @@ from smpp_gateway.message import Address, Message
 from smpp_gateway.smpp.constants import Npi, Ton
 
 START = datetime(2025, 6, 11, 9, 0, tzinfo=UTC)  # a Wednesday, 11:00 in Paris
-RATE = 200.0  # messages per second of simulated time
+# Simulated time between messages: one mid-size account's pace (5 messages a second). The rate
+# only matters to the velocity rules; the figure measured is CPU time per message.
+RATE = 5.0
 
 OTP = ("Votre code ACME est {code}. Il expire dans 10 minutes.", "{code} est votre code de connexion ACME")
 NOTICES = (
@@ -45,6 +47,12 @@ FRAUD = (
     ("PAYPA1", "Votre compte est suspendu, confirmez vos identifiants: https://paypal.com@secure-login.io"),
     ("ACME", "Dernier rappel : amende impayée, réglez sous 24h sur bit.ly/antai-paiement"),
 )
+
+
+def _mobile(rng: random.Random) -> str:
+    """A valid French mobile number: +33 6 (but 63x/69x partly unallocated) or +33 7 (73-79)."""
+    head = rng.choice(("336" + rng.choice("01245678"), "337" + rng.choice("3456789")))
+    return f"{head}{rng.randrange(10**7):07d}"
 
 
 def _message(rng: random.Random, recipients: list[str]) -> Message:
@@ -71,7 +79,7 @@ def _message(rng: random.Random, recipients: list[str]) -> Message:
 
 def run(messages: int, recipients: int, seed: int = 7) -> dict[str, float]:
     rng = random.Random(seed)
-    pool = [f"336{rng.randrange(10**7, 10**8)}" for _ in range(recipients)]
+    pool = [_mobile(rng) for _ in range(recipients)]
     batch = [_message(rng, pool) for _ in range(messages)]
     pipeline = Pipeline.from_config(ChecksConfig(), demo_account_policy())
     optouts, velocity, duplicates, phones = (
