@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .checks.config import AccountPolicy, ChecksConfig
 from .message import MessageClass, SenderType
+from .routetest.config import RouteTestsConfig
 
 
 class ConfigError(Exception):
@@ -222,6 +223,9 @@ class GatewayConfig(_Model):
     accounts: tuple[AccountConfig, ...] = ()
     carriers: tuple[CarrierConfig, ...] = ()
     routes: tuple[RouteConfig, ...] = ()
+    route_tests: RouteTestsConfig = Field(
+        default_factory=RouteTestsConfig, description="Probe plans per route (docs/route-testing.md)."
+    )
 
     @model_validator(mode="after")
     def _references_resolve(self) -> GatewayConfig:
@@ -233,6 +237,14 @@ class GatewayConfig(_Model):
             missing = [name for name in route.carriers if name not in carriers]
             if missing:
                 raise ValueError(f"routes.{index} ({route.name}): unknown carrier(s) {', '.join(missing)}")
+        return self
+
+    @model_validator(mode="after")
+    def _probe_plans_resolve(self) -> GatewayConfig:
+        routes = {route.name for route in self.routes}
+        for index, plan in enumerate(self.route_tests.plans):
+            if plan.route not in routes:
+                raise ValueError(f"route_tests.plans.{index}: unknown route {plan.route!r}")
         return self
 
     def account(self, system_id: str) -> AccountConfig | None:

@@ -26,6 +26,7 @@ from .persistence import GatewayStore
 from .policy import Policy
 from .probes import ProbeSender
 from .receipts import Outbox
+from .routetest.tester import RouteTester
 from .routing import RouteTable
 from .smpp.constants import CommandStatus
 from .smpp.pdu import (
@@ -89,6 +90,10 @@ class Gateway:
             lambda: self.routes, lambda: self.forwarder, self.store, self.ids, wall_clock,
             lambda: self.config.submit_deadline,
         )
+        self.route_tests = RouteTester(
+            lambda: self.config, self.probes, self.store, self.metrics, self.ids, wall_clock
+        )
+        self.inbound.on_probe_receipt = self.route_tests.on_receipt
         self.gauges = StateGauges(
             self.metrics,
             config=lambda: self.config,
@@ -111,6 +116,7 @@ class Gateway:
 
     async def start(self) -> None:
         await self.store.start()
+        await self.route_tests.start()
         for entry in await self.store.opt_outs():
             self.policy.state.optouts.add(entry.number, entry.account, entry.sender or None)
         for pool in self.pools.values():
@@ -123,6 +129,7 @@ class Gateway:
     async def stop(self, grace: float | None = None) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (grace if grace is not None else self.config.shutdown_grace)
+        await self.route_tests.stop()
         await self.gauges.stop()
         self.clients.accepting = False
         self.server.stop_accepting()

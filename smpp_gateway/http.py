@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from .routetest import http as routetest_http
+
 if TYPE_CHECKING:
     from .gateway import Gateway
 
@@ -51,6 +53,7 @@ def build_app(gateway: Gateway) -> web.Application:
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/api/v1/status", _status)
     app.router.add_get("/api/v1/messages/{gateway_id}", _message)
+    routetest_http.add_routes(app, gateway.route_tests, lambda: gateway.config.http.api_token)
     return app
 
 

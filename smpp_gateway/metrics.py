@@ -14,6 +14,8 @@ from .smpp.constants import CommandStatus
 
 # Submit latency runs from sub-millisecond (a local carrier) to the submit deadline (seconds).
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# Probes reach a handset in seconds on a good route; late and night-held ones take minutes to hours.
+PROBE_DELAY_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0, 4 * 3600.0)
 # Receipts arrive from seconds to days after the submit.
 RECEIPT_DELAY_BUCKETS = (
     1.0,
@@ -152,4 +154,54 @@ class Metrics:
         )
         self.velocity_alerts = Counter(
             "smppgw_velocity_alerts", "AIT velocity rules tripped.", ["account", "rule"], registry=r
+        )
+        # Route testing (routetest/): probes are the gateway's own traffic, never counted as a client's.
+        self.probes_sent = Counter(
+            "smppgw_probes_sent",
+            "Probes submitted, by whether the carrier accepted them.",
+            ["route", "outcome"],
+            registry=r,
+        )
+        self.probe_verdicts = Counter(
+            "smppgw_probe_verdicts",
+            "Verdicts given to probes (a revision adds only new ones).",
+            ["route", "verdict"],
+            registry=r,
+        )
+        self.probe_handset_delay = Histogram(
+            "smppgw_probe_handset_delay_seconds",
+            "Probe submit to the first handset report.",
+            ["route"],
+            buckets=PROBE_DELAY_BUCKETS,
+            registry=r,
+        )
+        self.probe_handset_reports = Counter(
+            "smppgw_probe_handset_reports",
+            "Handset reports by how they matched a probe.",
+            ["match"],
+            registry=r,
+        )
+        self.probe_delivery_ratio = Gauge(
+            "smppgw_probe_delivery_ratio", "Scorecard: probes a handset got / probes.", ["route"], registry=r
+        )
+        self.probe_sender_preserved_ratio = Gauge(
+            "smppgw_probe_sender_preserved_ratio",
+            "Scorecard: delivered with the sender sent.",
+            ["route"],
+            registry=r,
+        )
+        self.probe_text_intact_ratio = Gauge(
+            "smppgw_probe_text_intact_ratio",
+            "Scorecard: delivered with the text sent.",
+            ["route"],
+            registry=r,
+        )
+        self.probe_fake_receipt_ratio = Gauge(
+            "smppgw_probe_fake_receipt_ratio",
+            "Scorecard: DELIVRD receipts for nothing delivered.",
+            ["route"],
+            registry=r,
+        )
+        self.probe_score = Gauge(
+            "smppgw_probe_score", "Scorecard: 0-100 (docs/route-testing.md, Grade).", ["route"], registry=r
         )
