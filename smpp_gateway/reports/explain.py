@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..checks.numbers import NumberInfo, PhoneCache
 from ..checks.schedule import resolve_class
 from ..config import GatewayConfig
-from ..message import Address, Message, MessageClass
+from ..message import Address, Message, MessageClass, SenderType, sender_type
 from ..routing import ExplainLine, RouteTable, RouteTableError, address_for, explain, render_text, to_dicts
 from ..smpp.constants import Npi, Ton
 from .common import ReportError
@@ -60,7 +60,7 @@ def explain_message(
 
     message = Message(
         account=account,
-        source=address_for(sender.strip()),
+        source=_sender_address(sender.strip(), phones, policy.default_country),
         destination=Address(destination.e164, Ton.INTERNATIONAL, Npi.ISDN),
         text="",
     )
@@ -71,6 +71,17 @@ def explain_message(
         raise ReportError(f"routes cannot form a table:\n{error}") from None
     lines = explain(table, message, policy.group, now=0.0)
     return Explanation(message, destination, "--class" if message_class else "account policy", lines)
+
+
+def _sender_address(sender: str, phones: PhoneCache, region: str) -> Address:
+    """The sender with its form's TON/NPI; a national long number in E.164, as sender.ton_npi
+    corrects it before routing."""
+    address = address_for(sender)
+    if sender_type(address) is SenderType.LONG_NUMBER and address.addr.startswith("0"):
+        info = phones.lookup(address.addr, region)
+        if info.valid:
+            return Address(info.e164, address.ton, address.npi)
+    return address
 
 
 def _message_dict(found: Explanation) -> dict[str, object]:

@@ -365,6 +365,20 @@ def test_explain_text_shows_order_rewrite_and_class(tmp_path: Path) -> None:
     )  # 36xxx: the account policy's prefix rule
 
 
+def test_explain_puts_a_national_long_number_sender_in_e164(tmp_path: Path) -> None:
+    document = json.loads(
+        explain_routes(
+            write_config(tmp_path), account="demo", to="0612345678", sender="0712345678", fmt="json"
+        )
+    )
+    assert document["message"]["source"] == {
+        "address": "33700000001",
+        "ton": 1,
+        "npi": 1,
+        "type": "long_number",
+    }
+
+
 def test_explain_says_when_no_route_matches(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     text = explain_routes(config, account="demo", to="+4915112345678", sender="ACME")
