@@ -15,9 +15,11 @@ Theory of operation:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
+from typing import cast
 
 from smpp_gateway.smpp import events as ev
 from smpp_gateway.smpp.constants import CommandStatus
@@ -39,6 +41,12 @@ class Link(SmppConnection):
     """An SMSC-side connection that tells its outbox how each deliver_sm ended."""
 
     outbox: Outbox | None = None
+    black_hole = False  # set before the connection is made: never read from this peer
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if self.black_hole:
+            cast(asyncio.Transport, transport).pause_reading()
 
     def _on_response(self, event: ev.Event) -> None:
         super()._on_response(event)

@@ -190,9 +190,8 @@ class CarrierSimulator:
     def _accept(self) -> SmppConnection:
         factory: Callable[[float], Session] = lambda now: Session(Role.SMSC, self._session_config, now)  # noqa: E731
         link = Link(factory, self, label=f"{self.name}")
+        link.black_hole = self.outage.black_hole
         self.links.add(link)
-        if self.outage.black_hole:
-            asyncio.get_running_loop().call_soon(_set_reading, link, False)
         return link
 
     def bind_requested(self, conn: SmppConnection, pdu: Bind) -> None:

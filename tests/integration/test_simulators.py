@@ -202,6 +202,13 @@ async def test_receipts_round_robin_over_receiver_binds() -> None:
     assert len(second.receipts) > 0
 
 
+async def test_black_hole_from_the_start_never_answers_a_bind() -> None:
+    async with carrier(behaviour={**INSTANT, "outage": {"black_hole": True}}) as sims:
+        esme = Esme()
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(esme.connect(sims.carriers["c1"].port), 0.5)
+
+
 async def test_refused_receipts_are_retried_then_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(outbox, "RETRY_PAUSE", 0.01)
     monkeypatch.setattr(outbox, "MAX_ATTEMPTS", 3)
