@@ -177,7 +177,7 @@ def time_field(name: str) -> CStr:
 
 
 class Ints(Field):
-    """Consecutive 1-octet integers (U<k>/P<k>: a Struct of k octets)."""
+    """Consecutive 1-octet integers: read by indexing or one Struct (U<k>), written by ``%c``."""
 
     __slots__ = ()
 
@@ -273,9 +273,7 @@ _GLOBALS: dict[str, Any] = {
     "HEADER": HEADER.pack,
     "CSTR_ERROR": _cstr_error,
     "TIME_ERROR": _time_error,
-    "TEXT_ERROR": text_error,
     "SM_LENGTH_ERROR": _sm_length_error,
-    "SM_VALUE_ERROR": _sm_value_error,
     "TRAILING_ERROR": _trailing_error,
     **{f"U{k}": struct.Struct(">" + "B" * k).unpack_from for k in range(2, 6)},
 }
