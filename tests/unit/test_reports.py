@@ -368,11 +368,11 @@ def test_explain_text_shows_order_rewrite_and_class(tmp_path: Path) -> None:
 def test_explain_puts_a_national_long_number_sender_in_e164(tmp_path: Path) -> None:
     document = json.loads(
         explain_routes(
-            write_config(tmp_path), account="demo", to="0612345678", sender="0712345678", fmt="json"
+            write_config(tmp_path), account="demo", to="0612345678", sender="0698765432", fmt="json"
         )
     )
     assert document["message"]["source"] == {
-        "address": "33700000001",
+        "address": "33698765432",
         "ton": 1,
         "npi": 1,
         "type": "long_number",
