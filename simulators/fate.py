@@ -20,7 +20,7 @@ from smpp_gateway.smpp.constants import RECEIPT_REQUEST_MASK, EsmClass, MessageS
 from smpp_gateway.smpp.pdu import DeliverSm, SubmitSm
 from smpp_gateway.smpp.text import choose_coding, decode_text, encode_text
 
-from .behaviours import DeliveryPlan, Dice, ReceiptPlan, plan_delivery, plan_receipt
+from .behaviours import DeliveryPlan, Dice, ReceiptPlan, is_honest, plan_delivery, plan_honest, plan_receipt
 from .config import Behaviour
 from .handsets import Delivery
 from .receipts import ReceiptFactory, address_type
@@ -92,6 +92,7 @@ class Fate:
         )
         self._parts: dict[_Key, list[Accepted]] = {}
         self._receipt_factory = ReceiptFactory()
+        self._honest = is_honest(behaviour)
 
     def accepted(self, pdu: SubmitSm, record: Accepted, dice: Dice | None = None) -> None:
         if not pdu.tlvs and not pdu.esm_class & _UDHI:  # the common case, without user_data()
@@ -127,7 +128,10 @@ class Fate:
         first = parts[0]
         if dice is None:
             dice = Dice(self.seed, first.counter)
-        plan = plan_delivery(self.behaviour, dice, first.source, text, self._wall())
+        if self._honest:
+            plan = plan_honest(self.behaviour, dice, first.source, text)
+        else:
+            plan = plan_delivery(self.behaviour, dice, first.source, text, self._wall())
         if plan.delivered:
             self.stats.delivered += 1
             if plan.delay > 0.0:

@@ -13,7 +13,9 @@ from simulators.behaviours import (
     Slot,
     alter_text,
     downgrade_to_gsm,
+    is_honest,
     plan_delivery,
+    plan_honest,
     plan_receipt,
     rewrite_links,
     rewrite_sender,
@@ -201,3 +203,18 @@ def test_merge_is_deep() -> None:
     base = {"a": {"b": 1, "c": 2}, "d": [1]}
     assert merge(base, {"a": {"b": 5}, "d": [2]}) == {"a": {"b": 5, "c": 2}, "d": [2]}
     assert base == {"a": {"b": 1, "c": 2}, "d": [1]}
+
+
+@pytest.mark.parametrize("name", ["direct", "slow", "throttled", "flaky"])
+def test_honest_fast_path_matches_the_general_plan(name: str) -> None:
+    rules = Behaviour.model_validate(PROFILES[name])
+    assert is_honest(rules)
+    for n in range(200):
+        assert plan_honest(rules, Dice(3, n), "ACME", "x") == plan_delivery(
+            rules, Dice(3, n), "ACME", "x", NOON
+        )
+
+
+@pytest.mark.parametrize("name", ["lossy", "grey"])
+def test_dishonest_profiles_are_not_on_the_fast_path(name: str) -> None:
+    assert not is_honest(Behaviour.model_validate(PROFILES[name]))
