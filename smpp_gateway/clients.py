@@ -37,10 +37,11 @@ from .transport.server import EsmeServer
 log = logging.getLogger(__name__)
 
 VERIFY_THREADS = 2
-# Binds waiting for a verification slot. Two threads verify ~40 passwords a second, so 50 waiting is
-# about a second of work; a bind storm beyond that is refused at once rather than queueing argon2 work
-# for clients that will have given up (bind_timeout) before it runs.
-VERIFY_QUEUE = 50
+# Binds verifying or waiting to. One verification costs 0.1-0.5 s of a core depending on the machine,
+# so 16 is 1-4 s of work on two threads, within the default bind_timeout; a bind storm beyond it is
+# refused at once rather than queued for clients that will have given up before their turn (and a
+# waiting bind whose client left is skipped when its turn comes).
+VERIFY_QUEUE = 16
 RECEIVING = frozenset({BindType.RECEIVER, BindType.TRANSCEIVER})
 QUOTA_COMMANDS = (SubmitSm, SubmitMulti)
 

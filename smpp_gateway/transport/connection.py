@@ -344,7 +344,10 @@ class SmppConnection(asyncio.Protocol):
 
     def _on_protocol_violation(self, event: ev.Event) -> None:
         assert isinstance(event, ev.ProtocolViolation)
-        log.warning("%s: protocol violation %s: %s", self.label, _status_name(event.status), event.detail)
+        # A client running ahead of its window is routine, and one line per refused PDU would let it
+        # flood the log; it is counted in the metrics all the same.
+        level = logging.DEBUG if event.status == CommandStatus.ESME_RMSGQFUL else logging.WARNING
+        log.log(level, "%s: protocol violation %s: %s", self.label, _status_name(event.status), event.detail)
         if self._on_violation is not None:
             self._on_violation(self, event)
 
