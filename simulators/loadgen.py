@@ -151,8 +151,13 @@ class _LoadBind(asyncio.Protocol):
     def pump(self) -> None:
         """Fill the window: the rest of a long message first, then new message numbers."""
         session, run, window, now = self.session, self.run, self.run.options.window, self.loop.time()
+        result, queue = run.result, self.queue
+        if result.first_sent is None:
+            result.first_sent = now
         while session.outstanding < window:
-            if not self.queue:
+            if queue:
+                pdu = queue.pop()
+            else:
                 number = run.budget.take(now)
                 if number is None:
                     self.sending = False
@@ -161,12 +166,13 @@ class _LoadBind(asyncio.Protocol):
                 if isinstance(number, float):
                     self._wake_at(number)
                     return
-                self.queue = list(reversed(run.factory.parts(number)))
-                run.result.messages += 1
-            session.send_request(self.queue.pop(), now)
-            run.result.sent += 1
-        if run.result.first_sent is None:
-            run.result.first_sent = now
+                parts = run.factory.parts(number)
+                pdu = parts[0]
+                if len(parts) > 1:
+                    queue.extend(reversed(parts[1:]))
+                result.messages += 1
+            session.send_request(pdu, now)
+            result.sent += 1
 
     def _wake_at(self, when: float) -> None:
         if self._wake is None:
