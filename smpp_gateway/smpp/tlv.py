@@ -280,9 +280,8 @@ _BAD_VALUE = CommandStatus.ESME_RINVOPTPARAMVAL
 class Tlvs(Field):
     """The TLV area as a field of ``codec``'s layouts, up to the end of the PDU. The loops of
     ``decode_tlvs`` and ``encode_tlvs`` are compiled into each PDU's functions: for a PDU with two
-    TLVs the calls would cost as much as the TLVs. Only a tabled 1-octet Integer (decoding) or a
-    canonical Integer (encoding) stays inline; any other TLV goes through ``decode_tlv`` /
-    ``encode_tlv``."""
+    TLVs the calls would cost as much as the TLVs. Integer TLVs of their canonical size stay inline;
+    any other TLV goes through ``decode_tlv`` / ``encode_tlv``."""
 
     __slots__ = ()
     names = ("tlvs",)
@@ -301,8 +300,12 @@ class Tlvs(Field):
             "            if stop > end:",
             "                raise PAST_END_ERROR(key, stop - end, COMMAND_ID, sequence_number)",
             "            table = BYTE_TLVS.get(key)",
-            "            tlvs.append(table[buf[pos]] if table else DECODE_TLV(key, buf[pos:stop], COMMAND_ID,"
-            " sequence_number))",
+            "            if table:",
+            "                tlvs.append(table[buf[pos]])",
+            "            elif reader := WORD_READERS.get(key):",
+            "                tlvs.append(NEW_TLV(TLV, (reader[0], reader[1](buf, pos)[0])))",
+            "            else:",
+            "                tlvs.append(DECODE_TLV(key, buf[pos:stop], COMMAND_ID, sequence_number))",
             "            pos = stop",
             "    except STRUCT_ERROR:",
             "        raise CUT_ERROR(end - pos, COMMAND_ID, sequence_number) from None",
@@ -330,6 +333,9 @@ class Tlvs(Field):
             "U32": _U32.unpack_from,
             "STRUCT_ERROR": struct.error,
             "BYTE_TLVS": BYTE_TLVS,
+            "WORD_READERS": _WORD_READERS,
+            "NEW_TLV": _new_tlv,
+            "TLV": Tlv,
             "INT_WRITERS": INT_WRITERS,
             "DECODE_TLV": decode_tlv,
             "ENCODE_TLV": encode_tlv,
