@@ -55,6 +55,7 @@ class Reporting:
     def __init__(self, tester: RouteTester) -> None:
         self.tester = tester
         self._refresh: asyncio.Task[None] | None = None
+        self._dirty = False
 
     # --- metrics ---------------------------------------------------------------------------------
 
@@ -74,11 +75,17 @@ class Reporting:
             probe.counted.add(_DELAY_OBSERVED)
 
     def refresh_soon(self) -> None:
+        self._dirty = True
         if self._refresh is None or self._refresh.done():
             self._refresh = asyncio.ensure_future(self._refresh_gauges())
 
     async def _refresh_gauges(self) -> None:
-        await asyncio.sleep(REFRESH_DELAY)
+        while self._dirty:  # settlements during a refresh are picked up by the next one
+            self._dirty = False
+            await asyncio.sleep(REFRESH_DELAY)
+            await self._set_gauges()
+
+    async def _set_gauges(self) -> None:
         try:
             cards = await self.scorecards(self.tester.settings.scorecard_window)
         except Exception as error:  # gauges are a view: a failed read waits for the next settlement
