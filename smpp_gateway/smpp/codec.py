@@ -38,6 +38,12 @@ dest_flag not 1 or 2                              ESME_RINVDESTFLAG
 TLV header cut short, TLV length past the end     ESME_RINVOPTPARSTREAM
 known TLV with a length its type does not allow   ESME_RINVPARLEN
 ================================================  =======================================
+
+Status of an encode error (LocalProtocolError): the same field statuses for a C-string that is too
+long, holds a NUL or is not Latin-1; ESME_RINVMSGLEN for short_message; ESME_RINVNUMDESTS,
+ESME_RINVDESTFLAG, ESME_RINVDLNAME for submit_multi's list; ESME_RINVPARLEN or ESME_RINVOPTPARAMVAL
+for a TLV; ESME_RSYSERR for anything else (an integer out of range, a value of the wrong type,
+``body_omitted`` where it cannot apply); ESME_RINVCMDID for an object that is not a PDU class.
 """
 
 from __future__ import annotations
