@@ -390,3 +390,4 @@ async def test_cli_handsets_and_mo_commands(capsys: pytest.CaptureFixture[str]) 
         assert await asyncio.to_thread(cli.main, [*mo[:4], "nope", *mo[5:]]) == 1
     assert [item["text"] for item in shown] == ["hello"]
     assert await asyncio.to_thread(cli.main, ["handsets", "--url", url]) == 1  # panel gone
+    assert await asyncio.to_thread(cli.main, mo) == 1
