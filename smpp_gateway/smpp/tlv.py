@@ -133,9 +133,6 @@ TLV_SPECS: dict[int, TlvSpec] = {
 # one is seen, its 256 Tlv objects are built (at most 26 x 256 in all, about 400 KB), and decoding it
 # is then two lookups instead of building a NamedTuple (the slowest step of the loop).
 BYTE_TLVS: dict[int, tuple[Tlv, ...]] = {}
-_BYTE_TAGS: dict[int, Tag] = {
-    s.tag << 16 | 1: s.tag for s in TLV_SPECS.values() if s.kind is Kind.INT and s.size == 1
-}
 _WORD_READERS: dict[int, tuple[Tag, Callable[[bytes, int], tuple[int]]]] = {
     spec.tag << 16 | spec.size: (spec.tag, _UINT[spec.size].unpack_from)
     for spec in TLV_SPECS.values()
@@ -206,17 +203,13 @@ def decode_tlvs(buf: bytes, start: int, end: int, command_id: int, sequence_numb
 
 
 def decode_tlv(key: int, raw: bytes, command_id: int, sequence_number: int) -> Tlv:
-    """One TLV: ``key`` is its header as one integer, ``raw`` its value. (Tables a 1-octet Integer.)"""
-    reader = _WORD_READERS.get(key)
-    if reader is not None:
-        return _new_tlv(Tlv, (reader[0], reader[1](raw, 0)[0]))
-    tag = _BYTE_TAGS.get(key)
-    if tag is not None:
-        table = BYTE_TLVS[key] = tuple(_new_tlv(Tlv, (tag, value)) for value in range(256))
-        return table[raw[0]]
+    """One TLV: ``key`` is its header as one integer, ``raw`` its value."""
     spec = TLV_SPECS.get(key >> 16)
     if spec is None:
         return _new_tlv(Tlv, (key >> 16, raw))
+    if spec.kind is Kind.INT and spec.size == len(raw) == 1:  # first sight of this tag: table it
+        table = BYTE_TLVS[key] = tuple(_new_tlv(Tlv, (spec.tag, value)) for value in range(256))
+        return table[raw[0]]
     value = _decode_value(spec, raw)
     if value is None:
         detail = f"TLV {spec.tag.name.lower()} has length {len(raw)}"
