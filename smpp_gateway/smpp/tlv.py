@@ -125,13 +125,12 @@ TLV_SPECS: dict[int, TlvSpec] = {
 }
 
 
-# Integer tags in their canonical size, the hot case: value read by a per-size Struct (for one octet,
-# indexing), and header plus value written by a single pack.
-# The hot path, shared with the loops that ``Tlvs`` compiles into every PDU decoder and encoder.
-# Keyed by the first 4 octets of the TLV read as one integer (tag << 16 | length), so that one lookup
-# both finds the tag and checks its length. A 1-octet Integer tag has only 256 values: the first time
-# one is seen, its 256 Tlv objects are built (at most 26 x 256 in all, about 400 KB), and decoding it
-# is then two lookups instead of building a NamedTuple (the slowest step of the loop).
+# The hot path, shared with the loops that ``Tlvs`` compiles into every PDU decoder and encoder:
+# Integer tags in their canonical size. Keyed by the first 4 octets of the TLV read as one integer
+# (tag << 16 | length), so that one lookup both finds the tag and checks its length. A 1-octet Integer
+# tag has only 256 values: the first time one is seen, its 256 Tlv objects are built (at most 26 x 256
+# in all, about 400 KB), and decoding it is then two lookups instead of building a NamedTuple (the
+# slowest step of the loop). 2- and 4-octet values are read by a per-size Struct.
 BYTE_TLVS: dict[int, tuple[Tlv, ...]] = {}
 _WORD_READERS: dict[int, tuple[Tag, Callable[[bytes, int], tuple[int]]]] = {
     spec.tag << 16 | spec.size: (spec.tag, _UINT[spec.size].unpack_from)
