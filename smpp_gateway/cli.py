@@ -123,6 +123,53 @@ def _add_report_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     story.add_argument("--id", required=True, help="the gateway's message_id")
     story.add_argument("--format", choices=["text", "json"], default="text")
     story.set_defaults(handler=_cmd_report_messages)
+    _add_route_test_commands(sub, reports)
+
+
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from .reports import ReportError
+    from .routetest.cli import run_probe
+
+    try:
+        return run_probe(
+            args.config,
+            args.route,
+            count=args.count,
+            timeout=args.timeout,
+            fmt=args.format,
+            url=args.url,
+            out=sys.stdout,
+        )
+    except ReportError as error:
+        print(error, file=sys.stderr)
+        return error.exit_code
+
+
+def _cmd_report_probes(args: argparse.Namespace) -> int:
+    from .routetest.cli import report_probes
+
+    return _print_report(lambda: report_probes(args.config, since=args.since, fmt=args.format))
+
+
+def _add_route_test_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    reports: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    probe = sub.add_parser(
+        "probe", help="send probes through one route on the running gateway (HTTP API) and print verdicts"
+    )
+    probe.add_argument("--route", required=True, help="a route with a plan in route_tests.plans")
+    probe.add_argument("--count", type=int, help="probes (default: each sender x text of the plan once)")
+    probe.add_argument("--timeout", type=float, help="seconds to wait (default: until the probes' deadline)")
+    probe.add_argument("--format", choices=["text", "json"], default="text", help="json: one object per line")
+    probe.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG)
+    probe.add_argument("--url", help="the running gateway's HTTP URL (default: http.host and http.port)")
+    probe.set_defaults(handler=_cmd_probe)
+    scorecards = reports.add_parser("probes", help="route scorecards from route-testing probes over a window")
+    scorecards.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG)
+    scorecards.add_argument("--since", default="1h", help="window up to now: 30m, 1h, 2d (default 1h)")
+    scorecards.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    scorecards.set_defaults(handler=_cmd_report_probes)
 
 
 def build_parser() -> argparse.ArgumentParser:

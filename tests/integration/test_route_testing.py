@@ -8,7 +8,10 @@ to the gateway exactly as a real test panel would.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
+import socket
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+
+from smpp_gateway.cli import main
+from smpp_gateway.routetest.cli import report_probes, run_probe
 
 from .routetest_harness import QUIET_GREY, TOKEN, bench, merge, plan
 
@@ -314,3 +321,88 @@ async def stored_reports(b: Any) -> int:
         return int(conn.execute("SELECT count(*) FROM handset_reports").fetchone()[0])
     finally:
         conn.close()
+
+
+def cli_config(b: Any, path: Path) -> Path:
+    """The running gateway's config as a file, with its real HTTP port, for the command line."""
+    document = b.gateway.config.model_dump(mode="json", exclude_none=True)
+    document["http"]["port"] = b.http.port
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path
+
+
+async def test_cli_probe_asks_the_running_gateway_and_prints_one_json_line_per_probe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    limits = {"not_delivered_timeout": 8.0, "late_after": 5.0, "duplicate_window": 0.3}
+    texts = [GSM, ACCENTED]
+    async with bench(
+        tmp_path, {"direct": ("direct", {})}, lambda n: [plan("via-direct", texts, **limits)]
+    ) as b:
+        config = cli_config(b, tmp_path / "cli.yaml")
+        argv = ["probe", "--route", "via-direct", "--format", "json", "-c", str(config)]
+        assert await asyncio.to_thread(main, argv) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 2
+        for line in lines:
+            probe = json.loads(line)
+            assert {
+                "probe_id",
+                "route",
+                "msisdn",
+                "sent_sender",
+                "sent_text",
+                "received_sender",
+                "received_text",
+            } <= set(probe)
+            assert probe["route"] == "via-direct"
+            assert probe["verdicts"] == ["delivered_intact"]
+            assert probe["received_text"] == probe["sent_text"]
+        out = io.StringIO()
+        assert await asyncio.to_thread(run_probe, config, "via-direct", count=1, out=out) == 0
+        first, second = out.getvalue().splitlines()
+        assert first.startswith("1 probe(s) sent through via-direct")
+        assert "ACME -> ACME  delivered_intact" in second
+
+        table = await asyncio.to_thread(report_probes, config, since="1h")
+        assert "via-direct" in table.splitlines()[2]
+        assert "100.0%" in table
+        assert "A (100)" in table
+        document = json.loads(await asyncio.to_thread(report_probes, config, since="1h", fmt="json"))
+        [card] = document["scorecards"]
+        assert (card["route"], card["probes"], card["grade"], card["senders_seen"]) == (
+            "via-direct",
+            3,
+            "A",
+            {"ACME": 3},
+        )
+        [row] = list(csv.DictReader(io.StringIO(await asyncio.to_thread(report_probes, config, fmt="csv"))))
+        assert (row["route"], row["probes"], row["delivery_rate"], row["senders_seen"]) == (
+            "via-direct",
+            "3",
+            "1.0",
+            "ACME=3",
+        )
+
+
+async def test_cli_probe_errors_and_timeout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lost = merge(QUIET_GREY, {"loss_rate": 1.0})
+    async with bench(tmp_path, {"lost": ("grey", lost)}, lambda n: [plan("via-lost", [GSM])]) as b:
+        config = cli_config(b, tmp_path / "cli.yaml")
+        out = io.StringIO()
+        assert await asyncio.to_thread(run_probe, config, "via-lost", timeout=0.2, out=out) == 1
+        assert "not settled after 0 s" in out.getvalue()
+        assert await asyncio.to_thread(main, ["probe", "--route", "elsewhere", "-c", str(config)]) == 2
+        assert "404 unknown route 'elsewhere'" in capsys.readouterr().err
+        with socket.socket() as unused:  # a port nobody listens on
+            unused.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{unused.getsockname()[1]}"
+            argv = ["probe", "--route", "via-lost", "-c", str(config), "--url", url]
+            assert await asyncio.to_thread(main, argv) == 2
+        assert "cannot reach the gateway" in capsys.readouterr().err
+    missing = tmp_path / "missing.yaml"
+    document = yaml.safe_load(config.read_text())
+    document["store"]["path"] = str(tmp_path / "nowhere.sqlite")
+    missing.write_text(yaml.safe_dump(document))
+    assert main(["report", "probes", "-c", str(missing)]) == 2
+    assert "no such file" in capsys.readouterr().err
