@@ -178,14 +178,16 @@ def plan_delivery(behaviour: Behaviour, dice: Dice, sender: str, text: str, wall
 
 
 def is_honest(behaviour: Behaviour) -> bool:
-    """True when every message is delivered intact with a true receipt: only delays are drawn."""
+    """True when every message is delivered intact with a true receipt (or never any receipt): only
+    delays are drawn."""
     grey, receipts = behaviour.grey, behaviour.receipts
     return (
         behaviour.loss_rate == 0.0
         and not _alters(grey)
         and grey.late_rate == grey.night_rate == grey.duplicate_rate == 0.0
         and behaviour.mo.stop_reply_rate == 0.0
-        and receipts.none_rate == receipts.late_rate == receipts.wrong_state_rate == 0.0
+        and receipts.none_rate in (0.0, 1.0)
+        and receipts.late_rate == receipts.wrong_state_rate == 0.0
     )
 
 
@@ -194,6 +196,8 @@ def plan_honest(behaviour: Behaviour, dice: Dice, sender: str, text: str) -> Del
     time: the `direct` carrier runs this for every message of a benchmark."""
     delivery, receipts = behaviour.delivery_delay, behaviour.receipts.delay
     delay = 0.0 if delivery.is_zero else dice.sample(delivery, Slot.DELIVERY_DELAY)
+    if behaviour.receipts.none_rate == 1.0:
+        return DeliveryPlan(True, delay, sender, text, 1, 0.0, None, None)
     receipt_delay = 0.0 if receipts.is_zero else dice.sample(receipts, Slot.RECEIPT_DELAY)
     return DeliveryPlan(
         True, delay, sender, text, 1, 0.0, ReceiptPlan(MessageState.DELIVERED, receipt_delay), None

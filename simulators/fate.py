@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from smpp_gateway.smpp.concat import Completed, Incomplete, Pending, Reassembler, apply_part, split, user_data
 from smpp_gateway.smpp.constants import RECEIPT_REQUEST_MASK, EsmClass, MessageState
@@ -38,9 +38,8 @@ class DeliverySink(Protocol):
     def deliver(self, delivery: Delivery) -> None: ...
 
 
-@dataclass(slots=True)
-class Accepted:
-    """One accepted submit_sm, as the carrier received it."""
+class Accepted(NamedTuple):
+    """One accepted submit_sm, as the carrier received it (a NamedTuple: one per message)."""
 
     message_id: str
     counter: int

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from smpp_gateway.smpp.constants import CommandStatus
-from smpp_gateway.smpp.pdu import Bind, DeliverSm, Request, Response, SubmitSm
+from smpp_gateway.smpp.pdu import Bind, DeliverSm, Request, Response, SubmitSm, SubmitSmResp
 from smpp_gateway.smpp.session import Session, SessionConfig
 from smpp_gateway.smpp.states import BindState, Role
 from smpp_gateway.transport.connection import SmppConnection
@@ -243,6 +243,8 @@ class CarrierSimulator:
             self.submits["ESME_RTHROTTLED"] += 1
             conn.send_response(pdu, pdu.make_response(_S.ESME_RTHROTTLED))
             return
+        fate = self._fate
+        assert fate is not None  # requests only arrive on a started carrier
         self.counter += 1
         counter = self.counter
         dice = Dice(self.seed, counter)
@@ -253,7 +255,7 @@ class CarrierSimulator:
         else:
             self.submits["ESME_ROK"] += 1
             message_id = str(self._id_base + counter)
-            response = pdu.make_response(_S.ESME_ROK, message_id=message_id)
+            response = SubmitSmResp(sequence_number=pdu.sequence_number, message_id=message_id)
             record = Accepted(
                 message_id,
                 counter,
@@ -263,7 +265,7 @@ class CarrierSimulator:
                 pdu.registered_delivery,
                 self._wall(),
             )
-            self.fate.accepted(pdu, record, dice)
+            fate.accepted(pdu, record, dice)
         latency = submit_latency(self.behaviour, dice)
         if latency > 0.0 and self._scheduler is not None:
             self._scheduler.call_later(latency, _answer, (conn, pdu, response))

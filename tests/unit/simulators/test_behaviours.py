@@ -205,9 +205,14 @@ def test_merge_is_deep() -> None:
     assert base == {"a": {"b": 1, "c": 2}, "d": [1]}
 
 
-@pytest.mark.parametrize("name", ["direct", "slow", "throttled", "flaky"])
+@pytest.mark.parametrize("name", ["direct", "slow", "throttled", "flaky", "no-receipts"])
 def test_honest_fast_path_matches_the_general_plan(name: str) -> None:
-    rules = Behaviour.model_validate(PROFILES[name])
+    raw = (
+        merge(PROFILES["direct"], {"receipts": {"none_rate": 1.0}})
+        if name == "no-receipts"
+        else PROFILES[name]
+    )
+    rules = Behaviour.model_validate(raw)
     assert is_honest(rules)
     for n in range(200):
         assert plan_honest(rules, Dice(3, n), "ACME", "x") == plan_delivery(
