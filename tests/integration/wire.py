@@ -114,9 +114,13 @@ class GoodClient:
 
 
 async def connect_client(
-    port: int, system_id: str = "acme", password: str = PASSWORD, local_ip: str = "127.0.0.1"
+    port: int,
+    system_id: str = "acme",
+    password: str = PASSWORD,
+    local_ip: str = "127.0.0.1",
+    bind: type[Bind] = BindTransceiver,
 ) -> tuple[SmppConnection, _Events, int]:
-    """Connect and bind a transceiver; the connection, its handler, and the bind status."""
+    """Connect and bind (a transceiver by default); the connection, its handler, and the bind status."""
     loop = asyncio.get_running_loop()
     events = _Events()
     config = SessionConfig(max_outbound_window=100, enquire_link_interval=None, bind_timeout=10)
@@ -127,7 +131,7 @@ async def connect_client(
         port,
         local_addr=(local_ip, 0),
     )
-    status = await asyncio.wait_for(conn.bind(BindTransceiver(system_id=system_id, password=password)), 10)
+    status = await asyncio.wait_for(conn.bind(bind(system_id=system_id, password=password)), 10)
     return conn, events, status
 
 
