@@ -155,8 +155,8 @@ class ReceiptUpdate:
 class IdMapping:
     """Our message_id for one part <-> the carrier's id for it: how a receipt finds its client.
 
-    ``carrier_message_id`` is stored and looked up normalised (``normalize_carrier_id``). A carrier that
-    reuses an id replaces the older mapping.
+    ``carrier_message_id`` is stored and looked up normalised (``normalize_carrier_id``). When a carrier
+    reuses an id, the lookup finds the newest mapping.
     """
 
     gateway_id: str

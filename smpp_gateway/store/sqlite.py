@@ -25,7 +25,7 @@ import itertools
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -49,21 +49,18 @@ from . import sqlite_schema as schema
 
 log = logging.getLogger(__name__)
 
+# The statements by operation type; IdMapping's parameters come from SqliteStore._mapping_rows, which
+# owns the epoch counter.
+_WRITES: Final[dict[type, tuple[str, Callable[[Any], Sequence[object]]]]] = {
+    **schema.WRITES,
+    IdMapping: (schema.MAPPING_INSERT, lambda op: ()),
+}
+
 # Primary result codes that mean "the environment failed, the same statement may succeed later":
 # BUSY, LOCKED, NOMEM, READONLY, INTERRUPT, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOTADB.
 _TRANSIENT_CODES: Final = frozenset({5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 26})
 # SQLite's own ceiling for max_page_count: "no cap".
 _NO_PAGE_LIMIT: Final = 4294967294
-# Retention: one bounded batch per table, oldest first, through the time index (never a scan).
-_PURGES: Final = {
-    "messages": "DELETE FROM messages WHERE id IN "
-    "(SELECT id FROM messages WHERE received_at < ? ORDER BY received_at LIMIT ?)",
-    "attempts": "DELETE FROM attempts WHERE id IN "
-    "(SELECT id FROM attempts WHERE started_at < ? ORDER BY started_at LIMIT ?)",
-    "id_mappings": "DELETE FROM id_mappings WHERE (carrier, carrier_message_id) IN "
-    "(SELECT carrier, carrier_message_id FROM id_mappings WHERE submitted_at < ? "
-    "ORDER BY submitted_at LIMIT ?)",
-}
 
 
 def _translate(exc: sqlite3.Error) -> StoreError:
@@ -86,7 +83,14 @@ def _translated() -> Iterator[None]:
 
 
 class SqliteStore:
-    """The Store protocol on one SQLite file. Safe to share between threads (one connection each)."""
+    """The Store protocol on one SQLite file. Safe to share between threads (one connection each).
+
+    ``read_only`` opens for reports (no migration; the schema must be current). ``busy_timeout``: how
+    long a statement waits for another process's lock before failing as unavailable. ``cache_mib``:
+    page cache per connection, grown on demand; the hot path touches index tails and the current
+    mapping epoch, a few MiB. ``synchronous``: see the module docstring. ``max_size_bytes``: the size
+    cap. ``mapping_epoch``: id mappings per epoch (``sqlite_schema.MAPPING_EPOCH``; tests shrink it).
+    """
 
     def __init__(
         self,
@@ -97,6 +101,7 @@ class SqliteStore:
         cache_mib: int = 64,
         synchronous: Literal["NORMAL", "FULL"] = "NORMAL",
         max_size_bytes: int | None = None,
+        mapping_epoch: int = schema.MAPPING_EPOCH,
     ) -> None:
         self.path = Path(path)
         self.read_only = read_only
@@ -108,6 +113,10 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
+        self._mapping_epoch = mapping_epoch
+        self._epoch_lock = threading.Lock()
+        self._epoch: int | None = None
+        self._epoch_fill = 0
         self._prepare()
 
     # -- connections ---------------------------------------------------------------------------------
@@ -130,6 +139,7 @@ class SqliteStore:
                 self._migrate(conn)
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
+        conn.create_function("carrier_hash", 2, schema.carrier_hash, deterministic=True)  # migration 3
         with self._transaction(conn):
             # Re-read under the write lock: another process may have migrated meanwhile.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -222,23 +232,40 @@ class SqliteStore:
         with self._transaction(conn):
             for op_type, group in itertools.groupby(ops, type):
                 try:
-                    statement, params = schema.WRITES[op_type]
+                    statement, params = _WRITES[op_type]
                 except KeyError:
                     raise OperationRejected(f"not a store operation: {op_type.__name__}") from None
                 if op_type is PendingDelivery:  # one by one, to learn each row's id
                     pending_ids.extend(
                         int(conn.execute(statement, params(op)).lastrowid or 0) for op in group
                     )
+                elif op_type is IdMapping:
+                    conn.executemany(statement, self._mapping_rows(conn, group))
                 else:
                     conn.executemany(statement, [params(op) for op in group])
         return pending_ids
+
+    def _mapping_rows(self, conn: sqlite3.Connection, ops: Iterable[Any]) -> list[tuple[object, ...]]:
+        """MAPPING_INSERT values, moving the epoch on every ``mapping_epoch`` mappings. A store that
+        starts opens a new epoch, after the newest one in the file."""
+        rows = []
+        with self._epoch_lock:
+            if self._epoch is None:
+                newest = conn.execute("SELECT max(lookup_key) FROM id_mappings").fetchone()[0]
+                self._epoch = 0 if newest is None else (newest >> 32) + 1
+            for op in ops:
+                if self._epoch_fill >= self._mapping_epoch:
+                    self._epoch, self._epoch_fill = self._epoch + 1, 0
+                self._epoch_fill += 1
+                rows.append(schema.mapping_params(op, self._epoch))
+        return rows
 
     def purge(self, before: float, now: float, batch_size: int) -> PurgeResult:
         conn = self._connection()
         with self._transaction(conn):
             counts = {
-                table: conn.execute(statement, (before, batch_size)).rowcount
-                for table, statement in _PURGES.items()
+                table: conn.execute(statement, {"before": before, "batch": batch_size}).rowcount
+                for table, statement in schema.PURGES.items()
             }
             expired = self._expire_pending(conn, now, batch_size)
         return PurgeResult(
@@ -272,7 +299,7 @@ class SqliteStore:
 
     # -- reads ---------------------------------------------------------------------------------------
 
-    def _all(self, sql: str, params: Sequence[object]) -> list[Any]:
+    def _all(self, sql: str, params: Sequence[object] | Mapping[str, object]) -> list[Any]:
         conn = self._connection()
         with _translated():
             return conn.execute(sql, params).fetchall()
@@ -310,10 +337,11 @@ class SqliteStore:
         return story
 
     def mapping_by_carrier_id(self, carrier: str, carrier_message_id: str) -> IdMapping | None:
+        """The mapping of the newest epoch holding this carrier id (see sqlite_schema)."""
+        normalized = normalize_carrier_id(carrier_message_id)
         rows = self._all(
-            f"SELECT {', '.join(schema.MAPPING_COLUMNS)} FROM id_mappings "
-            "WHERE carrier = ? AND carrier_message_id = ?",
-            (carrier, normalize_carrier_id(carrier_message_id)),
+            schema.MAPPING_LOOKUP,
+            {"hash": schema.carrier_hash(carrier, normalized), "carrier": carrier, "id": normalized},
         )
         return schema.mapping_from_row(rows[0]) if rows else None
 

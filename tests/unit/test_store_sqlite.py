@@ -3,6 +3,8 @@ opt-outs, retention, reports, schema, query plans and every error translation.""
 
 from __future__ import annotations
 
+import ast
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -183,11 +185,67 @@ def test_mapping_is_found_by_carrier_id_in_any_spelling_and_by_gateway_id(store:
     assert store.mapping_by_carrier_id("other-carrier", "ab1") is None
 
 
-def test_a_reused_carrier_id_replaces_the_older_mapping(store: SqliteStore) -> None:
+def test_a_reused_carrier_id_finds_the_mapping_of_the_newest_epoch(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite", mapping_epoch=1)
     store.write([mapping("old", "77"), mapping("new", "077", submitted_at=2000.0)])
     found = store.mapping_by_carrier_id("direct", "77")
     assert found is not None
     assert (found.gateway_id, found.submitted_at) == ("new", 2000.0)
+    store.close()
+
+
+def test_mappings_are_filed_in_epochs_and_found_in_any(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = SqliteStore(path, mapping_epoch=2)
+    store.write([mapping(f"g{i}", f"c{i}") for i in range(5)])
+    store.close()
+    store = SqliteStore(path, mapping_epoch=2)  # a restart opens a new epoch
+    store.write([mapping("g5", "c5")])
+    conn = store._connection()
+    epochs = [key >> 32 for (key,) in conn.execute("SELECT lookup_key FROM id_mappings ORDER BY id")]
+    assert epochs == [0, 0, 1, 1, 2, 3]
+    found = [store.mapping_by_carrier_id("direct", f"C{i}") for i in range(6)]
+    assert [m.gateway_id if m else None for m in found] == [f"g{i}" for i in range(6)]
+    assert store.mapping_by_carrier_id("direct", "unknown") is None
+    store.close()
+
+
+def test_migration_3_refiles_existing_mappings(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite"
+    with sqlite3.connect(path) as raw:
+        for statement in (*schema.MIGRATIONS[0], *schema.MIGRATIONS[1]):
+            raw.execute(statement)
+        raw.execute(
+            "INSERT INTO id_mappings (gateway_id, carrier, carrier_message_id, account, route, submitted_at, "
+            "registered_delivery, source, destination, part_index, part_count, is_probe) "
+            "VALUES ('g1', 'direct', 'ab', 'demo', 'fr-direct', 1.0, 1, 'ACME', '336', 1, 1, 0)"
+        )
+        raw.execute("PRAGMA user_version = 2")
+    store = SqliteStore(path)
+    found = store.mapping_by_carrier_id("direct", "0AB")
+    assert found is not None
+    assert (found.gateway_id, found.submitted_at) == ("g1", 1.0)
+    store.write([mapping("g2", "cd")])
+    assert store.mappings_for("g2") != []
+    store.close()
+
+
+def test_hash_collisions_never_return_a_wrong_mapping(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(schema, "carrier_hash", lambda carrier, normalized: 7)  # everything collides
+    store.write([mapping("g1", "a1"), mapping("g2", "b2"), mapping("g3", "a1", carrier="slow")])
+    found = [
+        store.mapping_by_carrier_id(c, i) for c, i in (("direct", "a1"), ("direct", "b2"), ("slow", "a1"))
+    ]
+    assert [m.gateway_id if m else None for m in found] == ["g1", "g2", "g3"]
+    assert store.mapping_by_carrier_id("direct", "c3") is None
+
+
+def test_mapping_retention_skips_a_newer_row_stored_out_of_order(store: SqliteStore) -> None:
+    store.write([mapping("new", "1", submitted_at=5000.0), mapping("old", "2", submitted_at=1.0)])
+    assert store.purge(before=100.0, now=0.0, batch_size=10).mappings == 1
+    assert [m.gateway_id for m in (store.mapping_by_carrier_id("direct", i) for i in "12") if m] == ["new"]
 
 
 # -- pending deliveries ----------------------------------------------------------------------------
@@ -432,14 +490,12 @@ HOT_PATH = [
     (schema.WRITES[ReceiptUpdate][0], "messages"),
     (schema.WRITES[PendingDone][0], "pending"),
     (schema.WRITES[PendingRetry][0], "pending"),
-    ("SELECT * FROM id_mappings WHERE carrier = ? AND carrier_message_id = ?", "id_mappings"),
+    (schema.MAPPING_LOOKUP, "id_mappings"),
     ("SELECT * FROM id_mappings WHERE gateway_id = ?", "id_mappings"),
     ("SELECT * FROM messages WHERE gateway_id = ?", "messages"),
     ("SELECT * FROM attempts WHERE gateway_id = ?", "attempts"),
     ("SELECT * FROM pending WHERE account = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?", "pending"),
-    ("SELECT id FROM messages WHERE received_at < ? ORDER BY received_at LIMIT ?", "messages"),
-    ("SELECT id FROM attempts WHERE started_at < ? ORDER BY started_at LIMIT ?", "attempts"),
-    ("SELECT 1 FROM id_mappings WHERE submitted_at < ? ORDER BY submitted_at LIMIT ?", "id_mappings"),
+    *((statement, table) for table, statement in schema.PURGES.items()),
     ("SELECT id FROM pending WHERE expires_at <= ? ORDER BY expires_at LIMIT ?", "pending"),
     ("SELECT 1 FROM opt_outs WHERE number = ? AND account IN (?, '') AND sender IN (?, '')", "opt_outs"),
 ]
@@ -448,7 +504,8 @@ HOT_PATH = [
 @pytest.mark.parametrize(("statement", "table"), HOT_PATH, ids=[f"{i}" for i in range(len(HOT_PATH))])
 def test_hot_path_and_retention_never_scan_a_table(store: SqliteStore, statement: str, table: str) -> None:
     conn = store._connection()
-    params = [None] * statement.count("?")
+    named = re.findall(r":(\w+)", statement)
+    params = dict.fromkeys(named) if named else [None] * statement.count("?")
     plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {statement}", params))
     assert f"SCAN {table}" not in plan, plan
     assert "USING" in plan or plan == "", plan
@@ -525,3 +582,16 @@ def test_a_corrupt_file_is_unavailable(tmp_path: Path) -> None:
 )
 def test_errors_without_a_code_are_translated_by_type(error: sqlite3.Error, expected: type) -> None:
     assert type(_translate(error)) is expected
+
+
+def test_the_store_package_has_no_asyncio() -> None:
+    # records.py is the only bridge between the loop and storage; store/ stays synchronous.
+    package = Path(schema.__file__).parent
+    offenders = []
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "asyncio"]
+    assert offenders == []
