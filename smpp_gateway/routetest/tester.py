@@ -42,6 +42,8 @@ RECENT_PROBES = 5_000
 # Receipts that arrive while their probe's submit is still being recorded (a fast carrier).
 EARLY_RECEIPTS = 1_000
 MAX_PROBES_PER_RUN = 100
+# Route testing's tables hold a few thousand rows a day: an hourly purge keeps them within retention.
+PURGE_INTERVAL = 3600.0
 
 
 class PlanError(Exception):
@@ -138,9 +140,13 @@ class RouteTester:
     async def _schedule(self) -> None:
         """Runs each plan that has ``every_minutes`` on time; reads the plans each turn (SIGHUP)."""
         due: dict[str, float] = {}
+        next_purge = self.wall_clock() + PURGE_INTERVAL
         while True:
             now = self.wall_clock()
             settings = self.settings
+            if now >= next_purge:
+                next_purge = now + PURGE_INTERVAL
+                self.purge(now)
             for plan in settings.plans:
                 if plan.every_minutes is None:
                     continue
@@ -149,6 +155,14 @@ class RouteTester:
                     due[plan.route] = now + plan.every_minutes * 60.0
                     self._spawn(self._scheduled_round(plan.route))
             await asyncio.sleep(1.0)  # a one-second tick is plenty for schedules counted in minutes
+
+    def purge(self, now: float) -> None:
+        """Retention: probes, verdicts and reports older than the store's retention_days."""
+        before = now - self.store.config.retention_days * 86400.0
+        writer = self.store.writer
+        writer.append(q.ProbesPurge(before=before))
+        writer.append(q.ProbeVerdictsPurge(before=before))
+        writer.append(q.HandsetReportsPurge(before=before))
 
     async def _scheduled_round(self, route: str) -> None:
         try:

@@ -13,6 +13,7 @@ import io
 import json
 import socket
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -406,3 +407,29 @@ async def test_cli_probe_errors_and_timeout(tmp_path: Path, capsys: pytest.Captu
     missing.write_text(yaml.safe_dump(document))
     assert main(["report", "probes", "-c", str(missing)]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+async def test_open_probes_survive_a_restart_and_retention_purges_old_ones(tmp_path: Path) -> None:
+    lost = merge(QUIET_GREY, {"loss_rate": 1.0})
+    limits = {"not_delivered_timeout": 2.0, "late_after": 1.0, "duplicate_window": 0.2}
+    plans = lambda names: [plan("via-lost", [GSM], **limits)]  # noqa: E731
+    async with bench(tmp_path, {"lost": ("grey", lost)}, plans) as b:
+        [probe_id] = await b.run_probes("via-lost", count=1)
+        status, probe = await b.call("GET", f"/api/v1/probes/{probe_id}")
+        assert (status, probe["state"]) == (200, "open")
+    async with bench(tmp_path, {"lost": ("grey", lost)}, plans) as b:
+        [settled] = await b.settled([probe_id], timeout=10)
+        assert settled["verdicts"] == ["not_delivered"]
+        assert await stored_rows(b, "probes") == 1
+        b.gateway.route_tests.purge(time.time() + 31 * 86400)  # a month later: past retention_days
+        assert await stored_rows(b, "probes") == 0
+        assert await stored_rows(b, "probe_verdicts") == 0
+
+
+async def stored_rows(b: Any, table: str) -> int:
+    await b.gateway.store.durable()
+    conn = sqlite3.connect(b.gateway.config.store.path)
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    finally:
+        conn.close()
