@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 RETRY_PAUSE = 1.0  # seconds before a refused deliver_sm is offered again
 RECEIVING = frozenset({BindState.BOUND_RX, BindState.BOUND_TRX})
+_TRANSIENT = frozenset({CommandStatus.ESME_RMSGQFUL, CommandStatus.ESME_RINVBNDSTS})
 
 
 class Link(SmppConnection):
@@ -156,9 +157,13 @@ class Outbox:
             item = queue.popleft()
             try:
                 sequence = link.send_request_nowait(item.pdu)
-            except LocalProtocolError:  # the window or state changed under us: try later
-                queue.appendleft(item)
-                idle += 1
+            except LocalProtocolError as error:
+                if error.status in _TRANSIENT:  # the window or state changed under us: try later
+                    queue.appendleft(item)
+                    idle += 1
+                else:  # the PDU itself cannot be sent (it would fail the same way for ever)
+                    self.dropped += 1
+                    log.warning("%s: deliver_sm dropped: %s", self.system_id, error)
                 continue
             item.attempts += 1
             self._in_flight[link][sequence] = item

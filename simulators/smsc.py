@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from smpp_gateway.smpp.constants import CommandStatus
+from smpp_gateway.smpp.errors import LocalProtocolError
 from smpp_gateway.smpp.pdu import Bind, DeliverSm, Request, Response, SubmitSm, SubmitSmResp
 from smpp_gateway.smpp.session import Session, SessionConfig
 from smpp_gateway.smpp.states import BindState, Role
@@ -45,6 +46,7 @@ _S = CommandStatus
 # window, small enough that a burst above the limit is throttled at once, as carriers do.
 BURST_SECONDS = 0.1
 HOUSEKEEPING_INTERVAL = 1.0  # reassembly expiry
+MAX_ADDRESS = 20  # deliver_sm source_addr and destination_addr are C-Octet Strings of 21 with the NUL
 
 
 class TokenBucket:
@@ -295,8 +297,14 @@ class CarrierSimulator:
         target = system_id or self.config.credentials[0].system_id
         if target not in self._passwords:
             raise ValueError(f"carrier {self.name} has no account {target!r}")
+        for name, address in (("source", source), ("destination", destination)):
+            if not 1 <= len(address) <= MAX_ADDRESS:
+                raise ValueError(f"the {name} address must be 1 to {MAX_ADDRESS} characters")
         self._mo_counter += 1  # not self.counter: an MO must not shift the dice of later messages
-        parts = mo_pdus(source, destination, text, self._mo_counter)
+        try:
+            parts = mo_pdus(source, destination, text, self._mo_counter)
+        except LocalProtocolError as error:  # more than 255 parts
+            raise ValueError(f"the text cannot be sent: {error.detail}") from None
         for part in parts:
             self.send_to_esme(target, part)
         return len(parts)

@@ -363,6 +363,10 @@ async def test_http_api_contract_and_errors() -> None:
         wrong_account = {"carrier": "c1", "from": "1", "to": "2", "text": "x", "system_id": "zz"}
         assert (await api(session, "POST", mo, wrong_account))[0] == 400
         assert (await api(session, "POST", mo, {**wrong_account, "system_id": 5}))[0] == 400
+        too_long = {"carrier": "c1", "from": "3" * 21, "to": "2", "text": "x"}
+        assert (await api(session, "POST", mo, too_long))[0] == 400
+        huge = {"carrier": "c1", "from": "1", "to": "2", "text": "x" * 153 * 256}
+        assert (await api(session, "POST", mo, huge))[0] == 400
         outage = f"{base}/api/carriers/c1/outage"
         assert (await api(session, "POST", outage, {"black_hole": "sometimes"}))[0] == 400
         assert (await api(session, "POST", f"{base}/api/carriers/nope/outage", {}))[0] == 404

@@ -1,0 +1,90 @@
+"""Outbox: round robin over receiver binds, window, requeue on loss, transient vs permanent send errors."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from simulators.outbox import Outbox
+from simulators.scheduler import BatchScheduler
+from smpp_gateway.smpp.constants import CommandStatus
+from smpp_gateway.smpp.errors import LocalProtocolError
+from smpp_gateway.smpp.pdu import DeliverSm
+from smpp_gateway.smpp.states import BindState
+
+
+class FakeSession:
+    def __init__(self) -> None:
+        self.state = BindState.BOUND_TRX
+        self.outstanding = 0
+
+
+class FakeLink:
+    """What the outbox uses of a Link: its session's state and window, send_request_nowait."""
+
+    def __init__(self, fail: int | None = None) -> None:
+        self.session = FakeSession()
+        self.sent: list[tuple[int, DeliverSm]] = []
+        self.fail = fail
+        self.outbox: Any = None
+
+    def send_request_nowait(self, pdu: DeliverSm) -> int:
+        if self.fail is not None:
+            raise LocalProtocolError(self.fail, "refused")
+        self.session.outstanding += 1
+        self.sent.append((len(self.sent) + 1, pdu))
+        return len(self.sent)
+
+
+def pdus(count: int) -> list[DeliverSm]:
+    return [DeliverSm(source_addr=str(n)) for n in range(count)]
+
+
+async def test_round_robin_window_and_answers() -> None:
+    box = Outbox("gw", BatchScheduler(asyncio.get_running_loop()), window=2, limit=100)
+    first, second = FakeLink(), FakeLink()
+    box.attach(first)  # type: ignore[arg-type]
+    box.attach(second)  # type: ignore[arg-type]
+    for pdu in pdus(6):
+        box.put(pdu)
+    box.pump()
+    assert (len(first.sent), len(second.sent), len(box)) == (2, 2, 2)
+    box.answered(first, 1, CommandStatus.ESME_ROK)  # type: ignore[arg-type]
+    first.session.outstanding -= 1
+    box.pump()
+    assert (len(first.sent), len(box), box.sent) == (3, 1, 1)
+
+
+async def test_detach_requeues_in_flight_first() -> None:
+    box = Outbox("gw", BatchScheduler(asyncio.get_running_loop()), window=5, limit=100)
+    link = FakeLink()
+    box.attach(link)  # type: ignore[arg-type]
+    for pdu in pdus(3):
+        box.put(pdu)
+    box.pump()
+    assert box.in_flight == 3
+    box.detach(link)  # type: ignore[arg-type]
+    assert (box.in_flight, len(box)) == (0, 3)
+    again = FakeLink()
+    box.attach(again)  # type: ignore[arg-type]
+    box.pump()
+    assert [pdu.source_addr for _, pdu in again.sent] == ["0", "1", "2"]
+
+
+async def test_transient_send_errors_wait_permanent_ones_drop() -> None:
+    box = Outbox("gw", BatchScheduler(asyncio.get_running_loop()), window=5, limit=100)
+    busy = FakeLink(fail=CommandStatus.ESME_RMSGQFUL)
+    box.attach(busy)  # type: ignore[arg-type]
+    box.put(DeliverSm())
+    box.pump()
+    assert (len(box), box.dropped) == (1, 0)
+    busy.fail = CommandStatus.ESME_RINVPARLEN
+    box.pump()
+    assert (len(box), box.dropped) == (0, 1)
+
+
+async def test_queue_limit_drops_the_oldest() -> None:
+    box = Outbox("gw", BatchScheduler(asyncio.get_running_loop()), window=5, limit=2)
+    for pdu in pdus(3):
+        box.put(pdu)
+    assert (len(box), box.dropped) == (2, 1)
