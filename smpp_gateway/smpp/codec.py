@@ -29,7 +29,8 @@ unknown command_id                                ESME_RINVCMDID (answer: generi
 body ends inside a field, or an integer, or a     ESME_RINVCMDLEN
 C-string whose NUL would lie past the frame end
 octets left after the last field (no TLV area)    ESME_RINVCMDLEN
-status-0 response without its body                ESME_RINVCMDLEN
+status-0 response without its body               ESME_RINVCMDLEN (not deliver_sm_resp, whose
+                                                  message_id is unused: an ack all the same)
 C-string longer than its maximum (max has NUL)    the field's status, ``layout.FIELD_STATUS``
 time field not 0 or 16 characters                 ESME_RINVSCHED / ESME_RINVEXPIRY
 sm_length past the end, or 255 (3.4 max is 254)   ESME_RINVMSGLEN

@@ -294,16 +294,25 @@ def _twin(cls: type[p.Pdu]) -> type:
     return type(f"_Mutable{cls.__name__}", (cls,), namespace)
 
 
+# deliver_sm_resp's message_id is unused (always empty); clients that omit it still acknowledge the
+# receipt, and treating their answer as an error would make us deliver the receipt again.
+_BODY_OPTIONAL_WHEN_OK = frozenset({p.DeliverSmResp})
+
+
 def _bare(cls: type[p.Response], status: int, sequence_number: int) -> p.Response:
     """A response whose body was omitted, as a peer may send for any non-zero status."""
-    if status == 0:
+    if status == 0 and cls not in _BODY_OPTIONAL_WHEN_OK:
         raise RemoteProtocolError(_S.ESME_RINVCMDLEN, "a status-0 response without its body")
     return cls(sequence_number=sequence_number, command_status=status, body_omitted=True)
 
 
 def _encode_omitted(cls: type[p.Response], has_body: bool, pdu: p.Response) -> bytes:
     status, sequence_number = pdu.command_status, pdu.sequence_number
-    if not has_body or status == 0 or pdu != _bare(cls, status, sequence_number):
+    if (
+        not has_body
+        or (status == 0 and cls not in _BODY_OPTIONAL_WHEN_OK)
+        or pdu != _bare(cls, status, sequence_number)
+    ):
         detail = "body_omitted needs a non-zero status, a response with a body, and no field set"
         raise LocalProtocolError(_S.ESME_RSYSERR, detail)
     return HEADER.pack(HEADER.size, cls.command_id, status, sequence_number)

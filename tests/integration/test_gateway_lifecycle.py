@@ -52,7 +52,9 @@ async def test_carrier_dropping_mid_window_fails_over_and_answers_each_submit_on
 
             def read_answers() -> Counter[int]:
                 seen: Counter[int] = Counter()
+                deadline = time.monotonic() + 30
                 while sum(seen.values()) < count:
+                    assert time.monotonic() < deadline, f"only {sum(seen.values())} of {count} answered"
                     pdu = esme.client.read_pdu()
                     if pdu.command == "submit_sm_resp":
                         assert int(pdu.status) == 0
