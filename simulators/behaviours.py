@@ -75,13 +75,18 @@ def _splitmix(value: int) -> int:
 class Dice:
     """The random draws of one message: ``uniform(slot)`` in [0, 1), the same for the same inputs."""
 
-    __slots__ = ("_base",)
+    __slots__ = ("_base", "_counter", "_seed")
 
     def __init__(self, seed: int, counter: int) -> None:
-        self._base = _splitmix((_splitmix(seed & _MASK) ^ counter) & _MASK)
+        # The hash is computed on the first draw: honest profiles with fixed delays draw nothing.
+        self._seed, self._counter = seed, counter
+        self._base: int | None = None
 
     def uniform(self, slot: int) -> float:
-        return _splitmix(self._base ^ (slot * 0xD1B54A32D192ED03 & _MASK)) * _TO_UNIT
+        base = self._base
+        if base is None:
+            base = self._base = _splitmix((_splitmix(self._seed & _MASK) ^ self._counter) & _MASK)
+        return _splitmix(base ^ (slot * 0xD1B54A32D192ED03 & _MASK)) * _TO_UNIT
 
     def chance(self, slot: int, rate: float) -> bool:
         return rate > 0.0 and self.uniform(slot) < rate

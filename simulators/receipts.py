@@ -9,28 +9,39 @@ than the rest of the message path together, so:
   and never contain the placeholder);
 * the TLVs come from ``receipt_tlvs`` once per state, with the id swapped in the same way;
 * the PDU is a field-for-field copy of a template (``object.__new__`` and ``object.__setattr__``),
-  the way the session renumbers requests; the copy is as valid as the template.
+  the way the session renumbers requests; the copy is as valid as the template. The carrier builds
+  its submit_sm_resp the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from smpp_gateway.smpp.constants import EsmClass, MessageState, Npi, Ton
-from smpp_gateway.smpp.pdu import DeliverSm, Tlv
+from smpp_gateway.smpp.pdu import DeliverSm, SubmitSmResp, Tlv
 from smpp_gateway.smpp.receipt import TEXT_PREVIEW_CHARS, Receipt, format_receipt_text, receipt_tlvs
 
 _PLACEHOLDER = "\x00"  # never in a message id: ids are [A-Za-z0-9.-]
 _MAX_TEMPLATES = 4096  # distinct (minutes, state, preview) kept; the cache is simply cleared beyond
-_FIELDS = tuple(item.name for item in fields(DeliverSm))
 _set = object.__setattr__
 
 
-def _copy(template: tuple[tuple[str, Any], ...], changes: dict[str, Any]) -> DeliverSm:
-    clone: DeliverSm = object.__new__(DeliverSm)
-    for name, value in template:
+_T = TypeVar("_T", DeliverSm, SubmitSmResp)
+
+
+def template(pdu: _T) -> tuple[type[_T], tuple[tuple[str, Any], ...]]:
+    """The class and field values of ``pdu``, for ``copy``."""
+    return type(pdu), tuple((item.name, getattr(pdu, item.name)) for item in fields(pdu))
+
+
+def copy(spec: tuple[type[_T], tuple[tuple[str, Any], ...]], changes: dict[str, Any]) -> _T:
+    """A PDU like the template with ``changes``, built field for field (no keyword ``__init__``,
+    which costs several times more on a frozen dataclass)."""
+    cls, values = spec
+    clone: _T = object.__new__(cls)
+    for name, value in values:
         _set(clone, name, value)
     for name, value in changes.items():
         _set(clone, name, value)
@@ -56,10 +67,13 @@ class ReceiptFactory:
     def __init__(self) -> None:
         self._texts: dict[tuple[int, int, MessageState, str], tuple[bytes, bytes]] = {}
         self._tlvs: dict[MessageState, tuple[Tlv, ...]] = {}
-        template = DeliverSm(
-            source_addr_ton=Ton.INTERNATIONAL, source_addr_npi=Npi.ISDN, esm_class=EsmClass.DELIVERY_RECEIPT
+        self._template = template(
+            DeliverSm(
+                source_addr_ton=Ton.INTERNATIONAL,
+                source_addr_npi=Npi.ISDN,
+                esm_class=EsmClass.DELIVERY_RECEIPT,
+            )
         )
-        self._template = tuple((name, getattr(template, name)) for name in _FIELDS)
 
     def build(
         self,
@@ -92,7 +106,7 @@ class ReceiptFactory:
             "short_message": parts[0] + message_id.encode("ascii") + parts[1],
             "tlvs": tuple(Tlv(item.tag, message_id) if item.value == _PLACEHOLDER else item for item in tlvs),
         }
-        return _copy(self._template, changes)
+        return copy(self._template, changes)
 
     @staticmethod
     def _text_template(

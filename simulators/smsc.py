@@ -37,6 +37,7 @@ from .fate import Accepted, DeliverySink, Fate, mo_pdus
 from .handsets import WallClock
 from .mo import KeywordGenerator
 from .outbox import RECEIVING, Link, Outbox
+from .receipts import copy, template
 from .scheduler import BatchScheduler
 
 log = logging.getLogger(__name__)
@@ -257,7 +258,7 @@ class CarrierSimulator:
         else:
             self.submits["ESME_ROK"] += 1
             message_id = str(self._id_base + counter)
-            response = SubmitSmResp(sequence_number=pdu.sequence_number, message_id=message_id)
+            response = copy(_RESP, {"sequence_number": pdu.sequence_number, "message_id": message_id})
             record = Accepted(
                 message_id,
                 counter,
@@ -347,6 +348,7 @@ class Repeating:
             self._handle = None
 
 
+_RESP = template(SubmitSmResp())
 _BOUND = frozenset({BindState.BOUND_TX, BindState.BOUND_RX, BindState.BOUND_TRX})
 
 
