@@ -65,7 +65,7 @@ class Slot(IntEnum):
     MO_TEXT = 32
 
 
-def _splitmix(value: int) -> int:
+def splitmix64(value: int) -> int:
     value = (value + 0x9E3779B97F4A7C15) & _MASK
     value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
     value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK
@@ -85,8 +85,8 @@ class Dice:
     def uniform(self, slot: int) -> float:
         base = self._base
         if base is None:
-            base = self._base = _splitmix((_splitmix(self._seed & _MASK) ^ self._counter) & _MASK)
-        return _splitmix(base ^ (slot * 0xD1B54A32D192ED03 & _MASK)) * _TO_UNIT
+            base = self._base = splitmix64((splitmix64(self._seed & _MASK) ^ self._counter) & _MASK)
+        return splitmix64(base ^ (slot * 0xD1B54A32D192ED03 & _MASK)) * _TO_UNIT
 
     def chance(self, slot: int, rate: float) -> bool:
         return rate > 0.0 and self.uniform(slot) < rate

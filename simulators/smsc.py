@@ -31,7 +31,7 @@ from smpp_gateway.smpp.session import Session, SessionConfig
 from smpp_gateway.smpp.states import BindState, Role
 from smpp_gateway.transport.connection import SmppConnection
 
-from .behaviours import Dice, _splitmix, submit_latency, submit_status
+from .behaviours import Dice, splitmix64, submit_latency, submit_status
 from .config import CarrierConfig, Outage
 from .fate import Accepted, DeliverySink, Fate, mo_pdus
 from .handsets import WallClock
@@ -89,7 +89,7 @@ class CarrierSimulator:
         self._passwords = {item.system_id: item.password for item in config.credentials}
         self._panel = panel
         self._wall = wall or WallClock()
-        self._id_base = (1 + _splitmix(seed) % 9000) * 10**10  # ids differ between carriers, same per seed
+        self._id_base = (1 + splitmix64(seed) % 9000) * 10**10  # ids differ between carriers, same per seed
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: BatchScheduler | None = None
