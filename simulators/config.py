@@ -193,7 +193,9 @@ class CarrierConfig(_Model):
     profile: str = "direct"
     behaviour: Behaviour = Field(default_factory=Behaviour)
     seed: int | None = Field(None, description="Default: derived from the top-level seed and the name.")
-    window: int = Field(100, ge=1, description="Unanswered submits held per bind; beyond: RMSGQFUL.")
+    # Generous by default: the session counts every submit_sm of one TCP read before the first answer
+    # goes out, so a client window of 200 arriving in one read must not look like an overflow.
+    window: int = Field(1000, ge=1, description="Unanswered submits held per bind; beyond: RMSGQFUL.")
     deliver_window: int = Field(50, ge=1, description="Our deliver_sm awaiting deliver_sm_resp per bind.")
     queue_limit: int = Field(100_000, ge=1, description="Receipts/MO queued per system_id; oldest dropped.")
     enquire_link_interval: Seconds | None = 30.0
