@@ -16,7 +16,6 @@ Status mapping when no candidate took the message (docs/server-behaviour.md):
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,8 +64,7 @@ def outbound_pdu(pdu: OutboundPdu, source: Address) -> OutboundPdu:
     """The PDU as the carrier sees it: our sender decision, and a receipt always requested (the gateway
     measures every route's delivery; the client still gets only the receipts it asked for)."""
     registered = (pdu.registered_delivery & ~RECEIPT_BITS) | RegisteredDelivery.SMSC_RECEIPT_FINAL
-    return dataclasses.replace(
-        pdu,
+    return pdu.evolve(
         sequence_number=0,
         source_addr=source.addr,
         source_addr_ton=source.ton,

@@ -116,6 +116,4 @@ class Inbound:
 
 
 def _for_client(pdu: DeliverSm | DataSm) -> DeliverSm | DataSm:
-    from dataclasses import replace
-
-    return replace(pdu, sequence_number=0)
+    return pdu.evolve(sequence_number=0)

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import TYPE_CHECKING
 
 from .clients import ClientBind
@@ -125,7 +124,7 @@ class Operations:
         pool = self.gateway.pools.get(mapping.carrier) if mapping is not None else None
         if mapping is None or pool is None:
             return pdu.make_response(failure)
-        outbound = dataclasses.replace(pdu, sequence_number=0, message_id=mapping.carrier_message_id)
+        outbound = pdu.evolve(sequence_number=0, message_id=mapping.carrier_message_id)
         loop = asyncio.get_running_loop()
         try:
             response = await pool.submit(outbound, loop.time() + self.gateway.config.submit_deadline)

@@ -14,7 +14,6 @@ Retries: a client's error or silence reschedules the item with a growing delay, 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -77,7 +76,7 @@ def client_receipt(pdu: DeliverSm | DataSm, receipt: Receipt, gateway_id: str, c
         rewritten = rewrite_receipt_id(pdu, gateway_id)
     else:
         rewritten = rewrite_receipt_id(pdu, gateway_id)
-    return dataclasses.replace(rewritten, sequence_number=0, destination_addr=client_source)
+    return rewritten.evolve(sequence_number=0, destination_addr=client_source)
 
 
 class Outbox:

@@ -4,9 +4,8 @@ awaiting an answer, and the answer to a PDU that could be framed but not decoded
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, fields
-from operator import attrgetter
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import TypeVar
 
 from .codec import DEFAULT_MAX_PDU_SIZE
 from .constants import RESPONSE_BIT, CommandId, CommandStatus
@@ -179,22 +178,6 @@ def error_response(request: Request, status: CommandStatus) -> Response:
     return request.make_response(status)
 
 
-_FIELDS: dict[type[Pdu], tuple[tuple[str, ...], attrgetter[Any]]] = {}
-_set = object.__setattr__
-
-
 def renumbered(pdu: _P, sequence: int) -> _P:
-    """``pdu.with_sequence(sequence)`` without ``dataclasses.replace``'s per-call introspection and
-    ``__init__``: every ``send_request`` pays for it, and on a submit_sm this is several times
-    faster (tests/bench/bench_session.py). The copy is field for field, so it is as valid as ``pdu``."""
-    cls = type(pdu)
-    spec = _FIELDS.get(cls)
-    if spec is None:
-        names = tuple(f.name for f in fields(cls))
-        spec = _FIELDS[cls] = (names, attrgetter(*names))  # every PDU has 2+ fields: a tuple comes back
-    names, values = spec
-    clone = object.__new__(cls)
-    for name, value in zip(names, values(pdu), strict=True):
-        _set(clone, name, value)
-    _set(clone, "sequence_number", sequence)
-    return clone
+    """``pdu`` with another sequence number (``Pdu.evolve``: every ``send_request`` pays for it)."""
+    return pdu.evolve(sequence_number=sequence)

@@ -11,8 +11,9 @@ with ``body_omitted=True`` and re-encodes to the same 16 octets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, NamedTuple, Self, cast
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import Any, ClassVar, NamedTuple, Self
 
 from .constants import (
     INTERFACE_VERSION_34,
@@ -50,8 +51,28 @@ class Pdu:
     command_status: int = CommandStatus.ESME_ROK
 
     def with_sequence(self, sequence_number: int) -> Self:
-        copy: Self = replace(cast(Any, self), sequence_number=sequence_number)
-        return copy
+        return self.evolve(sequence_number=sequence_number)
+
+    def evolve(self, **changes: Any) -> Self:
+        """A copy with ``changes``: ``dataclasses.replace`` without its per-call introspection and
+        keyword ``__init__``, several times faster on a submit_sm (the gateway copies every PDU it
+        forwards). Unknown field names raise TypeError, as ``replace`` does."""
+        cls = type(self)
+        spec = _FIELDS.get(cls)
+        if spec is None:
+            names = tuple(f.name for f in fields(cls))
+            spec = _FIELDS[cls] = (frozenset(names), names, attrgetter(*names))
+        known, names, values = spec
+        if not known.issuperset(changes):
+            raise TypeError(f"{cls.__name__} has no field(s) {sorted(set(changes) - known)}")
+        clone: Self = object.__new__(cls)
+        for name, value in zip(names, values(self), strict=True):
+            _set(clone, name, changes.get(name, value))
+        return clone
+
+
+_FIELDS: dict[type[Pdu], tuple[frozenset[str], tuple[str, ...], attrgetter[Any]]] = {}
+_set = object.__setattr__
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
