@@ -101,24 +101,32 @@ def run_probe(
             file=out,
             flush=True,
         )
-    waiting = {probe["probe_id"]: probe for probe in probes}
+    waiting = [probe["probe_id"] for probe in probes]
     give_up = clock() + timeout
-    while waiting:
-        for probe_id in list(waiting):
-            document = api.call("GET", f"/api/v1/probes/{probe_id}")
-            if document["settled"]:
-                del waiting[probe_id]
-                print(json.dumps(document) if fmt == "json" else probe_line(document), file=out, flush=True)
-        if waiting and clock() >= give_up:
+    while True:
+        waiting = _print_settled(api, waiting, fmt, out)
+        if not waiting:
+            return SETTLED
+        if clock() >= give_up:
             if fmt == "text":
                 print(
                     f"{len(waiting)} probe(s) not settled after {timeout:.0f} s: {', '.join(waiting)}",
                     file=out,
                 )
             return UNSETTLED
-        if waiting:
-            sleep(POLL_INTERVAL)
-    return SETTLED
+        sleep(POLL_INTERVAL)
+
+
+def _print_settled(api: GatewayApi, waiting: list[str], fmt: str, out: TextIO) -> list[str]:
+    """Print the probes of ``waiting`` that are settled now; return the others."""
+    still = []
+    for probe_id in waiting:
+        document = api.call("GET", f"/api/v1/probes/{probe_id}")
+        if document["settled"]:
+            print(json.dumps(document) if fmt == "json" else probe_line(document), file=out, flush=True)
+        else:
+            still.append(probe_id)
+    return still
 
 
 def _epoch(text: str) -> float:

@@ -24,6 +24,7 @@ import yaml
 
 from smpp_gateway.cli import main
 from smpp_gateway.routetest.cli import report_probes, run_probe
+from smpp_gateway.routetest.tester import PlanError
 
 from .routetest_harness import QUIET_GREY, TOKEN, bench, merge, plan
 
@@ -433,3 +434,27 @@ async def stored_rows(b: Any, table: str) -> int:
         return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     finally:
         conn.close()
+
+
+async def test_bad_counts_are_refused_and_a_failing_submit_is_a_failed_probe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with bench(tmp_path, {"direct": ("direct", {})}, lambda n: [plan("via-direct", [GSM])]) as b:
+        tester = b.gateway.route_tests
+        with pytest.raises(PlanError, match="count must be 1 to 100"):
+            await tester.run("via-direct", 101)
+
+        async def broken(*args: object) -> None:
+            raise RuntimeError("store gone")
+
+        monkeypatch.setattr(b.gateway.probes, "send", broken)
+        [probe] = await tester.run("via-direct", 1)
+        [settled] = await b.settled([probe.probe_id])
+        assert settled["findings"] == [{"verdict": "not_delivered", "detail": {"submit_status": 8}}]
+        registry = b.gateway.metrics.registry
+        assert (
+            registry.get_sample_value(
+                "smppgw_probes_sent_total", {"route": "via-direct", "outcome": "failed"}
+            )
+            == 1
+        )
