@@ -87,7 +87,11 @@ class Gateway:
         )
         self.operations = Operations(self)
         self.probes = ProbeSender(
-            lambda: self.routes, lambda: self.forwarder, self.store, self.ids, wall_clock,
+            lambda: self.routes,
+            lambda: self.forwarder,
+            self.store,
+            self.ids,
+            wall_clock,
             lambda: self.config.submit_deadline,
         )
         self.route_tests = RouteTester(

@@ -320,9 +320,14 @@ async def test_graceful_stop_answers_in_flight_submits(tmp_path: Path) -> None:
 
 
 async def test_a_probe_goes_through_exactly_its_route_and_its_receipt_is_reported(tmp_path: Path) -> None:
-    async with running_carrier() as carrier, running_gateway(gateway_config(tmp_path, {"c1": carrier.port})) as gw:
+    async with (
+        running_carrier() as carrier,
+        running_gateway(gateway_config(tmp_path, {"c1": carrier.port})) as gw,
+    ):
         heard: list[tuple[str, int]] = []
-        gw.inbound.on_probe_receipt = lambda gateway_id, receipt, at: heard.append((gateway_id, receipt.state))
+        gw.inbound.on_probe_receipt = lambda gateway_id, receipt, at: heard.append(
+            (gateway_id, receipt.state)
+        )
         sent = await gw.probes.send("fr", "ACME", "+33699999999", "Probe K7Q2 ça marche")
         assert sent.status == 0
         assert sent.carrier == "c1"
