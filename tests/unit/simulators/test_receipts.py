@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from simulators.fate import mo_pdus, wants_receipt
-from simulators.receipts import ReceiptFactory, address_type, copy, template
+from simulators.receipts import ReceiptFactory, address_type
 from smpp_gateway.smpp import codec
 from smpp_gateway.smpp.concat import user_data
 from smpp_gateway.smpp.constants import EsmClass, MessageState, Npi, Ton
-from smpp_gateway.smpp.pdu import DeliverSm, SubmitSmResp
+from smpp_gateway.smpp.pdu import DeliverSm
 from smpp_gateway.smpp.receipt import Receipt, format_receipt_text, parse_receipt, receipt_tlvs
 from smpp_gateway.smpp.text import decode_text
 
@@ -82,11 +82,3 @@ def test_mo_pdus_split_long_text_and_pick_the_coding() -> None:
     assert all(part.data_coding == 8 and part.esm_class & EsmClass.UDHI for part in parts)
     text = "".join(decode_text(user_data(part).payload, 8) for part in parts)
     assert text == "Arrêtez ✓ " * 20
-
-
-def test_template_copies_equal_keyword_construction() -> None:
-    spec = template(SubmitSmResp())
-    assert copy(spec, {"sequence_number": 9, "message_id": "42"}) == SubmitSmResp(
-        sequence_number=9, message_id="42"
-    )
-    assert copy(spec, {}) == SubmitSmResp()
