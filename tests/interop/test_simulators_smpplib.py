@@ -395,3 +395,38 @@ async def test_concatenated_message_is_shown_whole_once() -> None:
     assert [item.text for item in panel] == [text]
     assert set(panel[0].message_ids) == {message_id for _, message_id in answers}
     assert set(esme.receipts) == set(panel[0].message_ids)
+
+
+async def test_submit_latency_wrong_state_and_receipt_delay() -> None:
+    behaviour = instant(
+        submit_latency=0.05,
+        receipts={"delay": 0.2, "wrong_state_rate": 1.0, "wrong_state": "REJECTED"},
+    )
+    async with carrier(config(**behaviour)) as sims:
+
+        def work(esme: Esme) -> tuple[float, float]:
+            started = time.monotonic()
+            esme.submit(1)
+            answered = time.monotonic() - started
+            esme.read_until(lambda: bool(esme.receipts))
+            return answered, time.monotonic() - started
+
+        (answered, receipted), esme = await in_thread(sims.carriers["c1"].port, work)
+        panel = sims.panel.deliveries()
+    assert answered >= 0.05
+    assert receipted >= 0.2
+    assert [stat for stat, _, _ in esme.receipts.values()] == ["REJECTD"]
+    assert len(panel) == 1  # delivered all the same: the receipt lies about it
+
+
+async def test_alphanumeric_sender_rewrite_and_truncation() -> None:
+    grey = {
+        "sender": {"rate": 1.0, "mode": "alphanumeric", "alphanumerics": ["INFO", "SMS"]},
+        "text": {"truncate_rate": 1.0, "truncate_to": 10, "append_rate": 1.0, "append_text": " +1"},
+    }
+    async with carrier(config(**instant(grey=grey))) as sims:
+        await in_thread(sims.carriers["c1"].port, run_traffic(50, registered_delivery=0))
+        panel = sims.panel.deliveries()
+    assert len(panel) == 50
+    assert {item.sender for item in panel} == {"INFO", "SMS"}
+    assert all(len(item.text) == 13 and item.text.endswith(" +1") for item in panel)
