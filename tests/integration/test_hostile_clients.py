@@ -678,3 +678,20 @@ async def test_memory_stays_bounded_under_50_mb_of_garbage_and_partial_pdus(tmp_
         # mark): ~60 MB for these 150 connections, and far less in practice.
         assert sent >= 50_000_000
         assert during - before < 64 * 1024, f"RSS grew by {(during - before) // 1024} MiB"
+
+
+async def test_a_keepalive_flood_does_not_starve_a_well_behaved_client(tmp_path: Path) -> None:
+    """enquire_link is legal in every state, so no violation budget stops it: the connection works
+    through a big read a slice per loop turn (MAX_BYTES_PER_TURN) and the others keep their turn."""
+    from .test_crash_safety import _config, _free_port, _gateway_process
+
+    async with running_carrier() as carrier:
+        port = _free_port()
+        config, log = _config(tmp_path, port, carrier.port), tmp_path / "gateway.log"
+        async with _gateway_process(config, port, log, carrier) as _process, good_client(port) as good:
+            await good.assert_live()
+            keepalives = codec.encode(EnquireLink(sequence_number=3)) * (1 << 15)  # 512 KiB each
+            floods = [_flood_one(port, f"127.0.4.{i}", keepalives, True) for i in range(8)]
+            sent = sum(await live_during(good, asyncio.gather(*floods), rounds=5))
+            await Raw.close_all()
+        assert sent >= 8 * len(keepalives) // 2
