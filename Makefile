@@ -51,5 +51,12 @@ bench: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python -m tests.bench.run --soak
 
+# Coverage-guided fuzzing of the codec, the frame reader and the session for a bounded time; new
+# corpus inputs land in tests/fuzz/corpus/ (commit them: make test replays them).
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[fuzz]' || echo "atheris unavailable: fuzzing with hypothesis"
+	$(BIN)/python -m tests.fuzz.run --seconds $(FUZZ_SECONDS)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
