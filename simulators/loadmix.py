@@ -17,6 +17,8 @@ from smpp_gateway.smpp.text import choose_coding, encode_text
 
 _GOLDEN = 0.6180339887498949
 _UCS2_SUFFIX = " — ✓ ünïcødé"  # the check mark is outside GSM 03.38: forces UCS2
+SMS_OCTETS_GSM = 160  # one SMS: 160 GSM septets (one octet each in SMPP)...
+SMS_OCTETS_UCS2 = 140  # ...or 140 octets of UCS2
 LONG_CHARS = 200  # a long message repeats the text past this: 2+ parts in GSM, 3+ in UCS2
 
 
@@ -58,7 +60,7 @@ class MessageFactory:
                 RegisteredDelivery.SMSC_RECEIPT_FINAL if mix.registered_delivery else RegisteredDelivery.NONE
             ),
         )
-        self._templates: dict[tuple[bool, bool], list[SubmitSm]] = {}
+        self._templates: dict[bool, list[SubmitSm]] = {}  # single-part templates, by ucs2
         self._fixed_destination = len(mix.to) >= 10
 
     def text(self, index: int) -> tuple[str, bool]:
@@ -72,18 +74,28 @@ class MessageFactory:
 
     def parts(self, index: int) -> list[SubmitSm]:
         """The submit_sm PDUs of message ``index`` (one, or the parts of a long message)."""
-        kind = self.mix.kind(index)
-        # Long messages are built each time: each needs its own concatenation reference, or parts of
-        # two messages in flight on different binds would be reassembled together.
-        if not self.mix.unique and not kind[1]:
-            templates = self._templates.get(kind)
-            if templates is None:
-                templates = self._templates[kind] = self._build(index, self.mix.destination(0))
-            if self._fixed_destination:
-                return templates
-            destination = self.mix.destination(index)
-            return [replace(pdu, destination_addr=destination) for pdu in templates]
-        return self._build(index, self.mix.destination(index))
+        ucs2, long = self.mix.kind(index)
+        if long:
+            # Built each time: each long message needs its own concatenation reference, or parts of
+            # two messages in flight on different binds would be reassembled together.
+            return self._build(index, self.mix.destination(index))
+        templates = self._templates.get(ucs2)
+        if templates is None:
+            templates = self._templates[ucs2] = self._build(index, self.mix.destination(0))
+        if len(templates) > 1:
+            return self._build(index, self.mix.destination(index))
+        # One part: evolve the template (a field copy) instead of building from the text each time.
+        template = templates[0]
+        changes: dict[str, object] = {}
+        if not self._fixed_destination:
+            changes["destination_addr"] = self.mix.destination(index)
+        if self.mix.unique:
+            data = encode_text(self.text(index)[0], template.data_coding)
+            limit = SMS_OCTETS_GSM if template.data_coding == DataCoding.DEFAULT else SMS_OCTETS_UCS2
+            if len(data) > limit:
+                return self._build(index, self.mix.destination(index))  # the number made it long
+            changes["short_message"] = data
+        return [template.evolve(**changes)] if changes else templates
 
     def _build(self, index: int, destination: str) -> list[SubmitSm]:
         text, _ = self.text(index)

@@ -4,7 +4,8 @@ One `direct` carrier (``smpp-sim carriers``) in its own process, driven by the l
 (``smpp-sim load``) in another, over loopback TCP. Scenarios:
 * ``submit``: submit_sm answered, no receipts asked (receipts none_rate 1.0 on the carrier too);
 * ``receipts``: registered delivery on every message, the carrier sends every receipt on the
-  load generator's transceiver binds.
+  load generator's transceiver binds;
+* ``loadgen``: the load generator against a raw sink answering from precomputed bytes: its own limit.
 The figures are the load generator's msgs_per_s (answers per second between the first submit and
 the last answer), the CPU seconds each process used (which side was the bottleneck), and the
 carrier's messages per CPU-second (its capacity on one free core).
@@ -14,17 +15,19 @@ Not a test: targets are read from the numbers (docs/benchmarks.md, "Simulators")
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import platform
 import resource
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -37,9 +40,54 @@ class Scenario:
     receipts: bool
     binds: int = 4
     window: int = 200
+    sink: bool = False  # a raw answering machine instead of a carrier: the load generator's own limit
 
 
-SCENARIOS = (Scenario("submit", receipts=False), Scenario("receipts", receipts=True))
+SCENARIOS = (
+    Scenario("submit", receipts=False),
+    Scenario("receipts", receipts=True),
+    Scenario("loadgen", receipts=False, sink=True),
+)
+HEADER = struct.Struct(">IIII")
+
+
+class _Sink(asyncio.Protocol):
+    """Answers binds, submit_sm, enquire_link and unbind from precomputed bytes, nothing else: costs
+    about a microsecond per PDU, so the load generator is what limits the `loadgen` scenario."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.buffer = bytearray()
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer
+        buffer += data
+        out, position, close = [], 0, False
+        while len(buffer) - position >= 16:
+            length, command, _, sequence = HEADER.unpack_from(buffer, position)
+            if len(buffer) - position < length:
+                break
+            position += length
+            body = _ANSWERS.get(command)
+            if body is not None:
+                out.append(HEADER.pack(16 + len(body), command | 0x80000000, 0, sequence) + body)
+            close = close or command == 6  # unbind
+        del buffer[:position]
+        self.transport.write(b"".join(out))
+        if close:
+            self.transport.close()
+
+
+_ANSWERS = {1: b"sink\0", 2: b"sink\0", 9: b"sink\0", 4: b"1\0", 6: b"", 0x15: b""}
+
+
+def serve_sink(port: int) -> None:
+    async def serve() -> None:
+        server = await asyncio.get_running_loop().create_server(_Sink, "127.0.0.1", port)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(serve())
 
 
 def free_port() -> int:
@@ -97,6 +145,8 @@ def run_scenario(scenario: Scenario, duration: float) -> dict[str, Any]:
         port = free_port()
         config = carrier_config(Path(name), port, scenario.receipts)
         command = [sys.executable, "-m", "simulators", "carriers", "-c", str(config)]
+        if scenario.sink:
+            command = [sys.executable, "-m", "tests.bench.bench_simulator", "--sink", str(port)]
         carrier = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_port(port, carrier)
@@ -139,7 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of sending per scenario")
+    parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)  # internal: run the sink on this port
     args = parser.parse_args(argv)
+    if args.sink:
+        serve_sink(args.sink)
+        return 0
     results = {scenario.name: run_scenario(scenario, args.duration) for scenario in SCENARIOS}
     report = {"python": platform.python_version(), "duration_s": args.duration, "scenarios": results}
     if args.json:
@@ -147,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for name, load in results.items():
         latency = load["latency_ms"]
+        if name == "loadgen":
+            rate = round(load["sent"] / load["loadgen_cpu_s"]) if load["loadgen_cpu_s"] else None
+            print(f"{name:9s} {load['msgs_per_s']:>9.0f} msg/s against a sink  ({rate} msg per cpu-s)")
+            continue
         print(
             f"{name:9s} {load['msgs_per_s']:>9.0f} msg/s  accepted {load['accepted']:>8}  "
             f"receipts {load['receipts']:>8}  p50 {latency['p50']} p99 {latency['p99']} ms  "

@@ -92,3 +92,19 @@ def test_factory_builds_plain_ucs2_long_and_unique_messages() -> None:
     plain = MessageFactory(Mix())
     assert plain.parts(1) is plain.parts(2)  # one template, reused
     assert plain.parts(1)[0].source_addr_ton == 5
+
+
+def test_numbered_texts_that_no_longer_fit_are_split() -> None:
+    factory = MessageFactory(Mix(text="x" * 156, unique=True, to="3361"))
+    assert len(factory.parts(1)) == 1  # "x" * 156 + " #1" is 159 characters
+    assert len(factory.parts(12345)) == 2
+    parts = factory.parts(7)
+    assert parts[0].destination_addr == "33610000007"
+    assert parts[0].short_message.endswith(b" #7")
+
+
+def test_fixed_number_single_part_reuses_or_evolves_the_template() -> None:
+    factory = MessageFactory(Mix(to="33612345678", unique=True))
+    first, second = factory.parts(1)[0], factory.parts(2)[0]
+    assert first.destination_addr == second.destination_addr == "33612345678"
+    assert first.short_message != second.short_message
