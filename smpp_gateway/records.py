@@ -49,8 +49,10 @@ T = TypeVar("T")
 # is amortised over many messages; small enough that one transaction holds the write lock for a few
 # milliseconds and a waiting barrier is answered soon.
 DEFAULT_MAX_BATCH: Final = 2000
-# Uncommitted operations beyond which the writer reports itself unhealthy: about a minute of the
-# writer's measured throughput at 3-4k messages/s; memory stays in the tens of megabytes.
+# Uncommitted operations beyond which the writer reports itself unhealthy. The writer commits 20-30k
+# operations/s (about 3 per message; tests/bench/bench_store.py on a busy 2-CPU VM), so this is several
+# seconds behind: the disk is not keeping up, and acknowledging more would be acknowledging what may
+# not be recorded. Held in memory meanwhile: about 300 bytes an operation, 60 MB at the bound.
 DEFAULT_MAX_BACKLOG: Final = 200_000
 
 
