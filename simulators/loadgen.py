@@ -26,7 +26,7 @@ from smpp_gateway.smpp import events as ev
 from smpp_gateway.smpp.constants import CommandStatus, MessageState, Tag, is_receipt
 from smpp_gateway.smpp.pdu import BindTransceiver, BindTransmitter, DeliverSm, SubmitSm
 from smpp_gateway.smpp.receipt import parse_receipt
-from smpp_gateway.smpp.session import Session, SessionConfig
+from smpp_gateway.smpp.session import MAX_SEQUENCE, Session, SessionConfig
 from smpp_gateway.smpp.states import Role
 
 from .loadmix import MessageFactory, Mix
@@ -98,6 +98,7 @@ class _LoadBind(asyncio.Protocol):
         self.bound: asyncio.Future[int] = self.loop.create_future()
         self.closed: asyncio.Future[None] = self.loop.create_future()
         self.queue: list[SubmitSm] = []  # parts of a long message not yet sent
+        self.next_sequence = 0  # the session's next number, learnt from each send (0: not known yet)
         self.sending = False
         self._wake: asyncio.TimerHandle | None = None
         self._ticker: asyncio.TimerHandle | None = None
@@ -166,12 +167,13 @@ class _LoadBind(asyncio.Protocol):
                 if isinstance(number, float):
                     self._wake_at(number)
                     return
-                parts = run.factory.parts(number)
+                parts = run.factory.parts(number, self.next_sequence)
                 pdu = parts[0]
                 if len(parts) > 1:
                     queue.extend(reversed(parts[1:]))
                 result.messages += 1
-            session.send_request(pdu, now)
+            sequence = session.send_request(pdu, now)
+            self.next_sequence = sequence + 1 if sequence < MAX_SEQUENCE else 1
             result.sent += 1
 
     def _wake_at(self, when: float) -> None:

@@ -72,8 +72,13 @@ class MessageFactory:
             text = f"{text} #{index}"
         return text, ucs2
 
-    def parts(self, index: int) -> list[SubmitSm]:
-        """The submit_sm PDUs of message ``index`` (one, or the parts of a long message)."""
+    def parts(self, index: int, sequence: int = 0) -> list[SubmitSm]:
+        """The submit_sm PDUs of message ``index`` (one, or the parts of a long message).
+
+        ``sequence``: the sequence number the session will give a single-part message, when the
+        caller knows it (sessions number requests 1, 2, 3, ...: smpp/session.py, rule 4). A PDU that
+        must be copied anyway then carries it, and the session need not copy it a second time.
+        """
         ucs2, long = self.mix.kind(index)
         if long:
             # Built each time: each long message needs its own concatenation reference, or parts of
@@ -95,7 +100,11 @@ class MessageFactory:
             if len(data) > limit:
                 return self._build(index, self.mix.destination(index))  # the number made it long
             changes["short_message"] = data
-        return [template.evolve(**changes)] if changes else templates
+        if not changes:
+            return templates
+        if sequence:
+            changes["sequence_number"] = sequence
+        return [template.evolve(**changes)]
 
     def _build(self, index: int, destination: str) -> list[SubmitSm]:
         text, _ = self.text(index)
