@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import NamedTuple, Protocol
 
 from smpp_gateway.smpp.concat import Completed, Incomplete, Pending, Reassembler, apply_part, split, user_data
@@ -23,6 +24,7 @@ from smpp_gateway.smpp.text import choose_coding, decode_text, encode_text
 from .behaviours import DeliveryPlan, Dice, ReceiptPlan, is_honest, plan_delivery, plan_honest, plan_receipt
 from .config import Behaviour
 from .handsets import Delivery
+from .outbox import Build
 from .receipts import ReceiptFactory, address_type
 from .scheduler import BatchScheduler
 
@@ -73,7 +75,7 @@ class Fate:
         seed: int,
         scheduler: BatchScheduler,
         panel: DeliverySink | None,
-        send: Callable[[str, DeliverSm], None],
+        send: Callable[[str, DeliverSm | Build], None],
         wall: Callable[[], datetime],
         clock: Callable[[], float],
     ) -> None:
@@ -166,11 +168,18 @@ class Fate:
 
     def _receipt(self, job: tuple[Accepted, MessageState, str]) -> None:
         part, state, text = job
-        pdu = self._receipt_factory.build(
-            part.message_id, state, part.submitted_at, self._wall(), text, part.destination, part.source
+        build = partial(
+            self._receipt_factory.build,
+            part.message_id,
+            state,
+            part.submitted_at,
+            self._wall(),
+            text,
+            part.destination,
+            part.source,
         )
         self.stats.receipts[state.name] = self.stats.receipts.get(state.name, 0) + 1
-        self._send(part.system_id, pdu)
+        self._send(part.system_id, build)  # built when sent, with its sequence number
 
     def _reply(self, first: Accepted) -> None:
         self.stats.replies += 1

@@ -25,6 +25,7 @@ from smpp_gateway.smpp import events as ev
 from smpp_gateway.smpp.constants import CommandStatus
 from smpp_gateway.smpp.errors import LocalProtocolError
 from smpp_gateway.smpp.pdu import DeliverSm
+from smpp_gateway.smpp.session import MAX_SEQUENCE
 from smpp_gateway.smpp.states import BindState
 from smpp_gateway.transport.connection import SmppConnection
 
@@ -42,6 +43,7 @@ class Link(SmppConnection):
     """An SMSC-side connection that tells its outbox how each deliver_sm ended."""
 
     outbox: Outbox | None = None
+    next_sequence = 0  # the session's next request number, learnt from each send (0: not known yet)
     black_hole = False  # set before the connection is made: never read from this peer
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -70,11 +72,17 @@ class Link(SmppConnection):
             self.outbox.answered(self, event.request.sequence_number, CommandStatus.ESME_RSYSERR)
 
 
-class _Item:
-    __slots__ = ("attempts", "pdu")
+Build = Callable[[int], DeliverSm]  # the PDU, given the sequence number its session will give it
 
-    def __init__(self, pdu: DeliverSm) -> None:
-        self.pdu = pdu
+
+class _Item:
+    __slots__ = ("attempts", "build", "pdu")
+
+    def __init__(self, pdu: DeliverSm | Build) -> None:
+        # A builder is called when the PDU is sent, with that link's next sequence number: the
+        # session then sends the PDU as it is instead of copying it to renumber it.
+        self.pdu: DeliverSm | None = pdu if isinstance(pdu, DeliverSm) else None
+        self.build: Build | None = None if isinstance(pdu, DeliverSm) else pdu
         self.attempts = 0
 
 
@@ -108,7 +116,7 @@ class Outbox:
     def in_flight(self) -> int:
         return sum(len(items) for items in self._in_flight.values())
 
-    def put(self, pdu: DeliverSm) -> None:
+    def put(self, pdu: DeliverSm | Build) -> None:
         self._push(_Item(pdu))
         self._request_pump()
 
@@ -133,7 +141,7 @@ class Outbox:
             return
         if status == CommandStatus.ESME_ROK:
             self.sent += 1
-            if self._on_sent is not None:
+            if self._on_sent is not None and item.pdu is not None:
                 self._on_sent(item.pdu)
         elif item.attempts >= MAX_ATTEMPTS:
             self.dropped += 1
@@ -156,7 +164,10 @@ class Outbox:
                 continue
             item = queue.popleft()
             try:
-                sequence = link.send_request_nowait(item.pdu)
+                pdu = item.pdu if item.build is None else item.build(link.next_sequence)
+                assert pdu is not None  # an item holds a PDU or a builder
+                item.pdu = pdu
+                sequence = link.send_request_nowait(pdu)
             except LocalProtocolError as error:
                 if error.status in _TRANSIENT:  # the window or state changed under us: try later
                     queue.appendleft(item)
@@ -165,6 +176,7 @@ class Outbox:
                     self.dropped += 1
                     log.warning("%s: deliver_sm dropped: %s", self.system_id, error)
                 continue
+            link.next_sequence = sequence + 1 if sequence < MAX_SEQUENCE else 1
             item.attempts += 1
             self._in_flight[link][sequence] = item
             idle = 0

@@ -56,6 +56,7 @@ class ReceiptFactory:
         text: str,
         handset: str,
         sender: str,
+        sequence: int = 0,
     ) -> DeliverSm:
         """The receipt deliver_sm: from the handset to the original sender, esm_class 0x04."""
         preview = text[:TEXT_PREVIEW_CHARS]
@@ -77,6 +78,7 @@ class ReceiptFactory:
             destination_addr=sender,
             short_message=parts[0] + message_id.encode("ascii") + parts[1],
             tlvs=tuple(Tlv(item.tag, message_id) if item.value == _PLACEHOLDER else item for item in tlvs),
+            sequence_number=sequence,
         )
         return pdu
 

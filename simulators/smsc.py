@@ -36,7 +36,7 @@ from .config import CarrierConfig, Outage
 from .fate import Accepted, DeliverySink, Fate, mo_pdus
 from .handsets import WallClock
 from .mo import KeywordGenerator
-from .outbox import RECEIVING, Link, Outbox
+from .outbox import RECEIVING, Build, Link, Outbox
 from .scheduler import BatchScheduler
 
 log = logging.getLogger(__name__)
@@ -286,7 +286,7 @@ class CarrierSimulator:
             self.outboxes[system_id] = box
         return box
 
-    def send_to_esme(self, system_id: str, pdu: DeliverSm) -> None:
+    def send_to_esme(self, system_id: str, pdu: DeliverSm | Build) -> None:
         self.outbox(system_id).put(pdu)
 
     def inject_mo(self, source: str, destination: str, text: str, system_id: str | None = None) -> int:

@@ -27,6 +27,7 @@ class FakeLink:
         self.sent: list[tuple[int, DeliverSm]] = []
         self.fail = fail
         self.outbox: Any = None
+        self.next_sequence = 0
 
     def send_request_nowait(self, pdu: DeliverSm) -> int:
         if self.fail is not None:
@@ -88,3 +89,22 @@ async def test_queue_limit_drops_the_oldest() -> None:
     for pdu in pdus(3):
         box.put(pdu)
     assert (len(box), box.dropped) == (2, 1)
+
+
+async def test_builders_get_the_links_next_sequence_number() -> None:
+    sent: list[DeliverSm] = []
+    box = Outbox("gw", BatchScheduler(asyncio.get_running_loop()), window=5, limit=10, on_sent=sent.append)
+    link = FakeLink()
+    box.attach(link)  # type: ignore[arg-type]
+    asked: list[int] = []
+
+    def build(sequence: int) -> DeliverSm:
+        asked.append(sequence)
+        return DeliverSm(sequence_number=sequence, source_addr="built")
+
+    box.put(build)
+    box.put(build)
+    box.pump()
+    assert asked == [0, 2]  # unknown before the first send; then learnt from what the session gave
+    box.answered(link, 1, CommandStatus.ESME_ROK)  # type: ignore[arg-type]
+    assert [pdu.source_addr for pdu in sent] == ["built"]
