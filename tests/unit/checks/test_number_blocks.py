@@ -1,0 +1,52 @@
+"""The number-block cache answers exactly what an uncached phonenumbers lookup answers."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smpp_gateway.checks.numbers import PhoneCache, describe_number
+
+# Prefixes of real plans: French mobiles and fixed lines, overseas departments, UK, US, Germany,
+# premium-rate and satellite ranges, short plans that are never grouped.
+PREFIXES = [
+    "336",
+    "337",
+    "331",
+    "3389",
+    "262692",
+    "590690",
+    "447",
+    "4420",
+    "1212",
+    "1800",
+    "4915",
+    "8816",
+    "352",
+    "3906",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(PREFIXES), st.integers(min_value=4, max_value=10), st.data())
+def test_block_templates_agree_with_a_full_parse(prefix: str, rest: int, data: st.DataObject) -> None:
+    cache = PhoneCache()
+    first = prefix + data.draw(st.text("0123456789", min_size=rest, max_size=rest))
+    second = first[:-3] + data.draw(st.text("0123456789", min_size=3, max_size=3))
+    for number in (first, second):  # the second is answered from the first's block when grouped
+        cached = cache.lookup("+" + number, "FR")
+        fresh = describe_number("+" + number, "FR")
+        assert (cached.valid, cached.region, cached.number_type, cached.e164) == (
+            fresh.valid,
+            fresh.region,
+            fresh.number_type,
+            fresh.e164,
+        )
+
+
+def test_distinct_numbers_of_one_block_cost_one_parse() -> None:
+    cache = PhoneCache()
+    infos = [cache.lookup(f"+33612345{n:03d}", "FR") for n in range(50)]
+    assert all(info.valid and info.region == "FR" and info.number_type == "mobile" for info in infos)
+    assert len(cache._blocks) == 1
+    assert infos[7].time_zones() == ("Europe/Paris",)
