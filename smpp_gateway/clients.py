@@ -120,6 +120,7 @@ class ClientSide:
         # Verified credentials, as keyed digests: a reconnect storm must not cost one argon2 each.
         self._cache_key = os.urandom(32)
         self._verified: dict[tuple[str, bytes], str] = {}
+        self._in_flight: dict[tuple[str, bytes], asyncio.Future[bool | None]] = {}
 
     # --- ConnectionHandler ----------------------------------------------------------------------
 
@@ -196,7 +197,8 @@ class ClientSide:
     ) -> CommandStatus:
         """ESME_ROK when the password is right; else the refusal, decided as cheaply as possible."""
         ip, system_id = conn.peer_ip, pdu.system_id
-        refusal = self._refuse_unverified(ip, system_id, account, conn.loop.time())
+        shared = (system_id, self._digest(pdu.password)) in self._in_flight
+        refusal = self._refuse_unverified(ip, system_id, account, conn.loop.time(), shared)
         if refusal is not None:
             self.metrics.binds_unverified.labels(refusal).inc()
             return CommandStatus.ESME_RBINDFAIL
@@ -218,7 +220,7 @@ class ClientSide:
         return CommandStatus.ESME_ROK
 
     def _refuse_unverified(
-        self, ip: str, system_id: str, account: AccountConfig | None, now: float
+        self, ip: str, system_id: str, account: AccountConfig | None, now: float, shared: bool = False
     ) -> str | None:
         """Why this bind is refused without spending a verification, or None."""
         locked = self.guard.locked(ip, system_id, now)
@@ -226,7 +228,7 @@ class ClientSide:
             return f"{locked}_locked"
         if account is not None and not network_allows(account.allowed_networks, ip):
             return "network"
-        if self._verify_waiting >= VERIFY_QUEUE:
+        if self._verify_waiting >= VERIFY_QUEUE and not shared:  # a shared verification costs nothing
             return "busy"
         return None
 
@@ -234,10 +236,36 @@ class ClientSide:
         self, conn: SmppConnection, system_id: str, account: AccountConfig | None, password: str
     ) -> bool | None:
         """Whether ``password`` is right; None when the bind was locked out or closed while it waited."""
-        # A keyed digest, so the cache holds no password and a lookup's timing says nothing about one.
-        digest = hmac.new(self._cache_key, password.encode("latin-1", "replace"), hashlib.sha256).digest()
+        digest = self._digest(password)
         if account is not None and self._verified.get((account.system_id, digest)) == account.password_hash:
             return True
+        # A client that opens many binds at once (64 after a restart is common) waits for one argon2
+        # verification of its credentials, not one each: the others share its outcome.
+        key = (system_id, digest)
+        leader = self._in_flight.get(key)
+        if leader is not None:
+            shared = await asyncio.shield(leader)
+            if shared is not None:
+                return shared
+        result: asyncio.Future[bool | None] = conn.loop.create_future()
+        self._in_flight[key] = result
+        outcome: bool | None = None
+        try:
+            outcome = await self._verify_once(conn, system_id, account, password)
+        finally:
+            if self._in_flight.get(key) is result:
+                del self._in_flight[key]
+            result.set_result(outcome)  # None (gone, locked, failed): the others verify for themselves
+        return outcome
+
+    def _digest(self, password: str) -> bytes:
+        """A keyed digest, so the cache holds no password and a lookup's timing says nothing about one."""
+        return hmac.new(self._cache_key, password.encode("latin-1", "replace"), hashlib.sha256).digest()
+
+    async def _verify_once(
+        self, conn: SmppConnection, system_id: str, account: AccountConfig | None, password: str
+    ) -> bool | None:
+        digest = self._digest(password)
         password_hash = account.password_hash if account is not None else None
         self._verify_waiting += 1
         try:

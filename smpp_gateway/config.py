@@ -59,7 +59,11 @@ class ServerConfig(_Model):
     inactivity_timeout: Seconds = Field(300.0, description="No traffic at all for this long -> unbind.")
     response_timeout: Seconds = Field(30.0, description="Wait for a client's response to our request.")
     max_connections: int = Field(2000, ge=1, description="Open client connections in total.")
-    max_unbound_per_ip: int = Field(20, ge=1, description="Connections not yet bound, per source IP.")
+    max_unbound_per_ip: int = Field(
+        100,
+        ge=1,
+        description="Connections not yet bound, per source IP (a big client reconnects 64 binds at once).",
+    )
     max_write_buffer: int = Field(
         4 * 1024 * 1024,
         ge=65536,

@@ -553,6 +553,34 @@ async def test_a_bind_storm_beyond_the_verification_queue_is_refused_at_once(
             client.close()
 
 
+async def test_many_binds_with_the_same_credentials_share_one_verification(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that opens 9 binds at once (a restart) costs one argon2 verification, not 9, and is
+    not refused as a bind storm: the binds that share a verification take no place in the queue."""
+    monkeypatch.setattr(clients_module, "VERIFY_QUEUE", 4)
+    calls = 0
+    real = clients_module.verify_password
+
+    def counting(password_hash: str | None, password: str) -> bool:
+        nonlocal calls
+        calls += 1
+        return real(password_hash, password)
+
+    monkeypatch.setattr(clients_module, "verify_password", counting)
+    async with gateway(tmp_path, bind_timeout=30, max_unbound_per_ip=100) as (_gw, _carrier, port):
+        clients = [await Raw.connect(port) for _ in range(9)]  # under max_binds, over VERIFY_QUEUE
+        for client in clients:
+            await client.send_pdu(BindTransceiver(sequence_number=1, system_id="acme", password=PASSWORD))
+        answers = [await client.read_pdu(timeout=20) for client in clients]
+        assert [answer.command_status if answer else None for answer in answers] == [
+            CommandStatus.ESME_ROK
+        ] * 9
+        assert calls == 1
+        for client in clients:
+            client.close()
+
+
 async def test_tls_below_1_2_is_refused(tmp_path: Path) -> None:
     ensure_demo_certificate(tmp_path / "tls")
     tls = {"port": 0, "cert": str(tmp_path / "tls/cert.pem"), "key": str(tmp_path / "tls/key.pem")}
