@@ -10,6 +10,15 @@ from __future__ import annotations
 
 import itertools
 
+# Separates a message id from the index of one of its records (a submit_multi destination, a part of a
+# message answered under one id): our ids are hex, so the client-facing id is everything before it.
+SUFFIX = "."
+
+
+def client_id(record_id: str) -> str:
+    """The id the client knows for a record id (``abc.2`` -> ``abc``; plain ids are unchanged)."""
+    return record_id.split(SUFFIX, 1)[0]
+
 
 class MessageIdGenerator:
     def __init__(self, start_ms: int, pid: int) -> None:

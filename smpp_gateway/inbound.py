@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from . import redact
 from .config import CarrierConfig, GatewayConfig
+from .ids import client_id
 from .metrics import Metrics
 from .persistence import GatewayStore
 from .receipts import Outbox, client_receipt, wants_receipt
@@ -82,7 +83,7 @@ class Inbound:
         if not wanted or mapping.is_probe:
             await self.store.durable()
             return CommandStatus.ESME_ROK
-        outgoing = client_receipt(pdu, receipt, mapping.gateway_id, mapping.source)
+        outgoing = client_receipt(pdu, receipt, client_id(mapping.gateway_id), mapping.source)
         return await self._keep(mapping.account, "receipt", codec.encode(outgoing), mapping.gateway_id)
 
     async def _mo(self, carrier: CarrierConfig, pdu: DeliverSm | DataSm) -> int:

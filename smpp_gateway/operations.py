@@ -2,7 +2,8 @@
 
 - submit_multi is fanned out: one submit per SME address through the whole submit path (checks,
   routes, carriers), all under one gateway message_id; the response lists the destinations that failed
-  (unsuccess_sme) with their statuses. Distribution lists are not supported (ESME_RCNTSUBDL).
+  (unsuccess_sme) with their statuses. Distribution lists are not supported (ESME_RCNTSUBDL). Each
+  destination is recorded as ``<id>.<n>`` (records need their own key); its receipts carry ``<id>``.
 - query_sm is answered from the gateway's records, never forwarded: the gateway knows the receipt.
 - cancel_sm and replace_sm go to the carrier that holds the message, with the carrier's id; a message
   the gateway does not know, or whose carrier is not bound, is refused with the command's failure status.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from . import ids
 from .clients import ClientBind
 from .smpp.constants import CommandStatus, MessageState
 from .smpp.pdu import (
@@ -73,9 +75,9 @@ class Operations:
                         destination_addr=dest.destination_addr,
                         **shared,
                     ),
-                    gateway_id=gateway_id,
+                    gateway_id=f"{gateway_id}{ids.SUFFIX}{index}",
                 )
-                for dest in targets
+                for index, dest in enumerate(targets, start=1)
             )
         )
         failed = [

@@ -18,7 +18,7 @@ from .assembly import HeldPart, PartCollector
 from .clients import ClientBind
 from .config import GatewayConfig
 from .forwarding import Forwarder, ForwardResult, OutboundPdu
-from .ids import MessageIdGenerator
+from .ids import SUFFIX, MessageIdGenerator
 from .message import Address, Message
 from .metrics import Metrics
 from .persistence import GatewayStore, SubmitFacts
@@ -119,7 +119,13 @@ class SubmitPath:
         )
         deadline = asyncio.get_running_loop().time() + self._config().submit_deadline
         result = await self._forwarder().forward(message, pdus, deadline, candidates)
-        gateway_ids = [gateway_id or self.ids.next_id() for _ in parts]
+        if gateway_id is None:
+            gateway_ids = [self.ids.next_id() for _ in parts]
+        else:  # one id for the client, one record key per part
+            gateway_ids = [
+                gateway_id if len(parts) == 1 else f"{gateway_id}{SUFFIX}{n}"
+                for n in range(1, len(parts) + 1)
+            ]
         await self._answer(client, message, parts, result, outcome.reasons, gateway_ids)
 
     async def _answer(
