@@ -219,12 +219,15 @@ async def test_disk_full_keeps_the_operations_and_recovers(
         writer.append(message(f"g{i}", padding=500))
     assert await next_health(health) is False
     assert not writer.healthy
-    assert writer.backlog == 200
+    # The writer may have committed a first batch into the spare pages before the cap bit: what is
+    # kept is everything else, and nothing is lost either way (checked after recovery below).
+    kept = writer.backlog
+    assert 0 < kept <= 200
     with pytest.raises(StoreUnavailable, match="SQLITE_FULL"):
         await writer.barrier()
     with pytest.raises(StoreUnavailable):
         await writer.commit(message("refused"))
-    assert writer.backlog == 200  # a refused commit() appends nothing
+    assert writer.backlog == kept  # a refused commit() appends nothing
     writer.append(message("during-outage"))
 
     sqlite.set_max_size(None)  # the operator freed the disk
