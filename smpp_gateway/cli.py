@@ -145,6 +145,23 @@ def _cmd_probe(args: argparse.Namespace) -> int:
         return error.exit_code
 
 
+def _cmd_optout(args: argparse.Namespace) -> int:
+    from .optouts import run_optout
+    from .reports import ReportError
+    from .reports.common import load_config
+    from .routetest.cli import gateway_url
+
+    try:
+        config = load_config(args.config)
+        body = {"number": args.number, "account": args.account, "sender": args.sender}
+        return run_optout(
+            args.action, args.url or gateway_url(config), config.http.api_token, body, sys.stdout
+        )
+    except ReportError as error:
+        print(error, file=sys.stderr)
+        return error.exit_code
+
+
 def _cmd_report_probes(args: argparse.Namespace) -> int:
     from .routetest.cli import report_probes
 
@@ -184,6 +201,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a gateway.yaml and exit")
     check.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG)
     check.set_defaults(handler=_cmd_check_config)
+
+    optout = sub.add_parser("optout", help="manage opt-out lists on the running gateway (HTTP API)")
+    optout.add_argument("action", choices=["add", "remove", "list"])
+    optout.add_argument("--number", help="the recipient, E.164 (add, remove)")
+    optout.add_argument("--account", help="the account the opt-out applies to")
+    optout.add_argument("--sender", help="one sender only (default: every sender of the account)")
+    optout.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG)
+    optout.add_argument("--url", help="the running gateway's HTTP URL (default: http.host and http.port)")
+    optout.set_defaults(handler=_cmd_optout)
 
     hasher = sub.add_parser("hash-password", help="print an argon2 hash for an account's password")
     hasher.add_argument("password", nargs="?", help="the password (prompted for when omitted)")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from . import optouts
 from .routetest import http as routetest_http
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def build_app(gateway: Gateway) -> web.Application:
     app.router.add_get("/api/v1/status", _status)
     app.router.add_get("/api/v1/messages/{gateway_id}", _message)
     routetest_http.add_routes(app, gateway.route_tests, lambda: gateway.config.http.api_token)
+    optouts.add_routes(app, gateway)
     return app
 
 

@@ -14,16 +14,15 @@ with 400 and the reason (nothing is stored): invalid JSON, unknown or missing fi
 
 from __future__ import annotations
 
-import hmac
-import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from ..api import TOKEN_KEY, authorized, json_body, json_error
 from ..reports.common import ReportError, parse_duration
 from .documents import probe_document, report_document, scorecard_document
 from .tester import IncomingReport, PlanError, RouteTester, UnknownRoute
@@ -34,7 +33,6 @@ MAX_REPORTS_PER_REQUEST = 1000
 MAX_LIMIT = 500
 
 TESTER_KEY: web.AppKey[RouteTester] = web.AppKey("route_tester")
-TOKEN_KEY: web.AppKey[Callable[[], str]] = web.AppKey("api_token")
 
 
 class _Body(BaseModel):
@@ -63,42 +61,14 @@ _REPORTS = TypeAdapter(
 def add_routes(app: web.Application, tester: RouteTester, token: Callable[[], str]) -> None:
     app[TESTER_KEY] = tester
     app[TOKEN_KEY] = token
-    app.router.add_post("/api/v1/handset-reports", _authorized(_post_reports))
+    app.router.add_post("/api/v1/handset-reports", authorized(_post_reports))
     app.router.add_get("/api/v1/handset-reports/unmatched", _unmatched)
-    app.router.add_post("/api/v1/probes", _authorized(_post_probes))
+    app.router.add_post("/api/v1/probes", authorized(_post_probes))
     app.router.add_get("/api/v1/probes", _probes)
     app.router.add_get("/api/v1/probes/{probe_id}", _probe)
     app.router.add_get("/api/v1/scorecards", _scorecards)
     app.router.add_get("/", _page)
     app.router.add_static("/static/", STATIC, show_index=False)
-
-
-def _error(status: type[web.HTTPException], message: str, **extra: Any) -> web.HTTPException:
-    headers = {"WWW-Authenticate": 'Bearer realm="smpp-gateway"'} if status is web.HTTPUnauthorized else None
-    body = json.dumps({"error": message, **extra})
-    return status(text=body, content_type="application/json", headers=headers)
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def _authorized(handler: Handler) -> Handler:
-    async def checked(request: web.Request) -> web.StreamResponse:
-        header = request.headers.get("Authorization", "")
-        scheme, _, given = header.partition(" ")
-        expected = request.app[TOKEN_KEY]()
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-            raise _error(web.HTTPUnauthorized, "a valid bearer token is required (http.api_token)")
-        return await handler(request)
-
-    return checked
-
-
-async def _json_body(request: web.Request) -> Any:
-    try:
-        return json.loads(await request.text())
-    except ValueError as error:
-        raise _error(web.HTTPBadRequest, f"invalid JSON: {error}") from None
 
 
 def _problems(error: ValidationError) -> list[dict[str, str]]:
@@ -111,11 +81,11 @@ def _problems(error: ValidationError) -> list[dict[str, str]]:
 def _bad_input(error: ValidationError) -> web.HTTPException:
     problems = _problems(error)
     summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
-    return _error(web.HTTPBadRequest, summary, problems=problems)
+    return json_error(web.HTTPBadRequest, summary, problems=problems)
 
 
 async def _post_reports(request: web.Request) -> web.StreamResponse:
-    body = await _json_body(request)
+    body = await json_body(request)
     try:
         parsed = _REPORTS.validate_python(body)
     except ValidationError as error:
@@ -147,7 +117,7 @@ def _epoch(moment: datetime) -> float:
 
 
 async def _post_probes(request: web.Request) -> web.StreamResponse:
-    body = await _json_body(request)
+    body = await json_body(request)
     try:
         run = ProbeRunIn.model_validate(body)
     except ValidationError as error:
@@ -156,9 +126,9 @@ async def _post_probes(request: web.Request) -> web.StreamResponse:
     try:
         probes = await tester.run(run.route, run.count)
     except UnknownRoute as error:
-        raise _error(web.HTTPNotFound, str(error)) from None
+        raise json_error(web.HTTPNotFound, str(error)) from None
     except PlanError as error:
-        raise _error(web.HTTPBadRequest, str(error)) from None
+        raise json_error(web.HTTPBadRequest, str(error)) from None
     now = tester.wall_clock()
     return web.json_response({"probes": [probe_document(probe.stored(now)) for probe in probes]}, status=201)
 
@@ -166,7 +136,7 @@ async def _post_probes(request: web.Request) -> web.StreamResponse:
 def _limit(request: web.Request, default: int) -> int:
     text = request.query.get("limit", str(default))
     if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise _error(web.HTTPBadRequest, f"limit: a whole number from 1 to {MAX_LIMIT}")
+        raise json_error(web.HTTPBadRequest, f"limit: a whole number from 1 to {MAX_LIMIT}")
     return int(text)
 
 
@@ -180,7 +150,7 @@ async def _probes(request: web.Request) -> web.StreamResponse:
 async def _probe(request: web.Request) -> web.StreamResponse:
     found = await request.app[TESTER_KEY].reporting.probe(request.match_info["probe_id"])
     if found is None:
-        raise _error(web.HTTPNotFound, "unknown probe id")
+        raise json_error(web.HTTPNotFound, "unknown probe id")
     return web.json_response(probe_document(found))
 
 
@@ -191,7 +161,7 @@ async def _scorecards(request: web.Request) -> web.StreamResponse:
         try:
             window = parse_duration(request.query["window"], "window")
         except ReportError as error:
-            raise _error(web.HTTPBadRequest, str(error)) from None
+            raise json_error(web.HTTPBadRequest, str(error)) from None
     cards = await tester.reporting.scorecards(window)
     return web.json_response(
         {"window_seconds": window, "scorecards": [scorecard_document(c, window) for c in cards]}
