@@ -1,8 +1,14 @@
 """One message text, analysed once and shared by every content rule.
 
-Folding, link extraction and the encoding scan are each computed on first use and memoised on
-the Analysis; analyses themselves are memoised by text in a small LRU, because a campaign sends
-one text to thousands of recipients. Everything here is a pure function of the text.
+Theory of operation. Two memo layers, both pure functions of the text:
+- Analysis, per text (LRU): links and the encoding scan, which depend on every character
+  ("acme2024.fr" is not "acme2000.fr"). A campaign sends one text to thousands of recipients.
+- Shape, per *shape* (LRU): the folded text with every digit written 0. The word-level facts
+  (the words, phrase matches, "looks like an OTP", the STOP mention) read digits only as "a
+  number of this length", so they are the same for "Votre code est 123456" and "... 654321":
+  every OTP, order or parcel notice built from one template shares one Shape, and its words are
+  cut and matched once. Phrases that name digits ("089*" premium numbers) are not shape-safe:
+  phishing.py matches them on the real words, and only when their digits occur in the text.
 """
 
 from __future__ import annotations
@@ -33,50 +39,90 @@ _OTP_WORDS = frozenset({"code", "otp", "passcode", "pin", "mdp"})
 _NOT_OTP_AFTER = frozenset(
     {"promo", "promotionnel", "reduction", "avantage", "cadeau", "postal", "parrainage"}
 )
-_OTP_REACH = (
-    5  # the number is at most this many words from the code word ("code : 123456", "123456 est votre code")
-)
+# The number is at most this many words from the code word ("code : 123456", "123456 est votre code").
+_OTP_REACH = 5
 _STYLED = frozenset({"mathematical", "fullwidth"})
 # A word this long or longer, all in look-alike Cyrillic/Greek letters, inside a Latin text.
 _MIN_CONFUSABLE_WORD = 3
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_STOP_WORDS = frozenset({"stop", "stopsms"})
+_STOP_REACH = 4  # "STOP au 36123", "Stop SMS au 36123", "reply STOP to 36123"
+
+
+class Shape:
+    """Word-level facts shared by every text of one shape (see the module docstring).
+
+    ``memo`` lets a rule keep its own per-shape result, keyed by its compiled model.
+    """
+
+    __slots__ = ("_otp", "_stop", "memo", "words", "wordset")
+
+    def __init__(self, shape: str) -> None:
+        self.words = words_of(shape)
+        self.wordset = frozenset(self.words)
+        self._otp: bool | None = None
+        self._stop: bool | None = None
+        self.memo: dict[object, object] = {}
+
+    @property
+    def looks_like_otp(self) -> bool:
+        """A one-time code: a code word near a 4-8 digit number (the class may say otherwise)."""
+        otp = self._otp
+        if otp is None:
+            otp = self._otp = bool(self.wordset & _OTP_WORDS) and _code_near_number(self.words)
+        return otp
+
+    @property
+    def has_opt_out_mention(self) -> bool:
+        """The word STOP followed closely by a 4-6 digit short code ("STOP au 36123", "Stop SMS 36 123")."""
+        stop = self._stop
+        if stop is None:
+            stop = self._stop = has_opt_out_mention(self.words)
+        return stop
+
+
+@lru_cache(maxsize=8192)
+def shape_of(shape: str) -> Shape:
+    return Shape(shape)
 
 
 class Analysis:
-    """Lazily computed facts about one text. ``memo`` lets a rule keep its own per-text result
-    (keyed by its compiled model), so a campaign's repeated text is scored once."""
+    """Lazily computed facts about one text; ``memo`` holds per-text results of rules."""
 
-    __slots__ = ("_encoding", "_folded", "_otp", "_urls", "_words", "_wordset", "memo", "text")
+    __slots__ = ("_encoding", "_folded", "_shape", "_urls", "_words", "memo", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._folded: str | None = None
+        self._shape: Shape | None = None
         self._urls: tuple[Url, ...] | None = None
         self._encoding: tuple[str | None] | None = None
-        self._otp: bool | None = None
         self._words: list[str] | None = None
-        self._wordset: frozenset[str] | None = None
         self.memo: dict[object, object] = {}
 
     @property
     def folded(self) -> str:
+        """Lower-case ASCII rendering (normalize.fold_ascii)."""
         folded = self._folded
         if folded is None:
             folded = self._folded = fold_ascii(self.text)
         return folded
 
     @property
+    def shape(self) -> Shape:
+        shape = self._shape
+        if shape is None:
+            masked = self.folded.encode("ascii").translate(_ZERO_DIGITS).decode("ascii")
+            shape = self._shape = shape_of(masked)
+        return shape
+
+    @property
     def words(self) -> list[str]:
+        """The real words, digits included (for the few rules that read digits)."""
         words = self._words
         if words is None:
             words = self._words = words_of(self.folded)
         return words
-
-    @property
-    def wordset(self) -> frozenset[str]:
-        wordset = self._wordset
-        if wordset is None:
-            wordset = self._wordset = frozenset(self.words)
-        return wordset
 
     @property
     def urls(self) -> tuple[Url, ...]:
@@ -95,11 +141,7 @@ class Analysis:
 
     @property
     def looks_like_otp(self) -> bool:
-        """A one-time code: a code word and a 4-8 digit number (class may say otherwise)."""
-        otp = self._otp
-        if otp is None:
-            otp = self._otp = bool(self.wordset & _OTP_WORDS) and _code_near_number(self.words)
-        return otp
+        return self.shape.looks_like_otp
 
 
 def _code_near_number(words: list[str]) -> bool:
@@ -109,6 +151,29 @@ def _code_near_number(words: list[str]) -> bool:
         for near in words[max(0, i - _OTP_REACH) : i + _OTP_REACH + 1]:
             if near.isdigit() and 4 <= len(near) <= 8:
                 return True
+    return False
+
+
+def _short_code_follows(words: list[str]) -> bool:
+    run = ""
+    for word in words:
+        if word.isdigit():
+            run += word  # "36 123" is written with a space as often as without
+            if 4 <= len(run) <= 6:
+                return True
+        else:
+            run = ""
+    return False
+
+
+def has_opt_out_mention(words: list[str]) -> bool:
+    """The word STOP followed closely by a 4-6 digit short code ("STOP au 36123", "Stop SMS 36 123")."""
+    for i, word in enumerate(words):
+        if word in _STOP_WORDS:
+            if _short_code_follows(words[i + 1 : i + 1 + _STOP_REACH]):
+                return True
+        elif word.startswith("stop") and word[4:].isdigit() and 4 <= len(word) - 4 <= 6:
+            return True  # "STOP36123"
     return False
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..message import Message, MessageClass, SenderType
+from ..message import Message, MessageClass
 from ..smpp.constants import CommandStatus
 from .catalogue import CATALOGUE
 from .numbers import NumberInfo, PhoneCache
@@ -22,6 +22,7 @@ from .optout import InMemoryOptOutList, OptOutList
 if TYPE_CHECKING:
     from .analysis import Analysis
     from .duplicate import DuplicateState
+    from .sender import SenderFacts
     from .settings import Settings
     from .velocity import VelocityState
 
@@ -149,4 +150,4 @@ class CheckContext:
     epoch: float = 0.0  # ``now`` as epoch seconds, for the counters
     analysis: Analysis = _UNBOUND  # the analysed message text
     dest: NumberInfo = _UNBOUND  # the described destination
-    sender_kind: SenderType = SenderType.ALPHANUMERIC  # the source's form
+    sender: SenderFacts = _UNBOUND  # what the sender rules know of the source address

@@ -29,7 +29,11 @@ class DuplicateState:
 
         At most ``keep`` timestamps are kept per key: the rule only needs to know "more than N".
         """
-        times = self._seen.setdefault((account, recipient, hash(text)), list)
+        key = (account, recipient, hash(text))
+        times = self._seen.touch(key)
+        if times is None:
+            times = []
+            self._seen.put(key, times)
         horizon = now - window
         recent = [at for at in times if at > horizon]
         recent.append(now)
@@ -38,7 +42,7 @@ class DuplicateState:
 
 
 def duplicate(message: Message, ctx: CheckContext) -> Verdict:
-    rule = ctx.settings.rule("duplicate")
+    rule = ctx.settings.rules["duplicate"]
     number = ctx.dest.e164
     limit = int(rule.threshold)
     count = ctx.duplicates.observe(

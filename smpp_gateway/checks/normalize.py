@@ -42,7 +42,9 @@ ZERO_WIDTH_JOINER: Final = "\u200d"
 BIDI_CONTROLS: Final = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 _SUSPECT = re.compile("[" + "".join(sorted(INVISIBLE | BIDI_CONTROLS)) + ZERO_WIDTH_JOINER + "]")
-_FOLD_TABLE: Final = str.maketrans({**_CONFUSABLES, **dict.fromkeys(INVISIBLE | BIDI_CONTROLS)})
+_FOLD_TABLE: Final = str.maketrans(
+    {**_CONFUSABLES, **dict.fromkeys(INVISIBLE | BIDI_CONTROLS), "‘": "'", "ʼ": "'"}
+)
 
 _SENDER_TABLE: Final = str.maketrans(
     {
@@ -68,9 +70,6 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 # Greek, Cyrillic, full-width and astral letters: only texts that have them need the (slow,
 # dict-driven) confusables translation.
 _CONFUSABLE_RANGE = re.compile("[\u0370-\u052f\u1f00-\u1fff\uff00-\uffef\U0001d400-\U0001d7ff]")
-# Non-ASCII punctuation that NFKD keeps: mapped before the ASCII encoding drops it, so that
-# "l’amende" stays two words.
-_KEEP_APART = (("’", "'"), ("‘", "'"), ("ʼ", "'"), ("–", "-"), ("—", "-"), ("«", " "), ("»", " "))
 
 
 def _strip_accents(text: str) -> str:
@@ -82,21 +81,20 @@ def _strip_accents(text: str) -> str:
 def fold_ascii(text: str) -> str:
     """Lower-case ASCII rendering of a text for word matching (punctuation kept, spaces not collapsed).
 
-    Confusable Greek/Cyrillic/full-width letters become their Latin look-alikes, accents are
-    dropped (NFKD), invisible characters vanish, and whatever has no ASCII form (emoji, other
-    scripts) is dropped. Costs one casefold, one NFKD and one encode for non-ASCII text: the
-    dict-driven translate (~20 us) runs only when confusable letters are present.
+    Accents are dropped (NFKD, which also turns full-width and styled letters into plain ones),
+    confusable Greek/Cyrillic letters become their Latin look-alikes, invisible characters vanish,
+    and whatever has no ASCII form (emoji, other scripts) is dropped. The typographic apostrophe
+    becomes "'" first, so that "l’amende" stays two words. The dict-driven confusables translation
+    is slow (~100 instructions a character): it runs only when such letters are present.
     """
     if text.isascii():
         return text.lower()
-    lowered = text.casefold()
-    if max(lowered) >= "\u0370" and _CONFUSABLE_RANGE.search(lowered):
-        lowered = unicodedata.normalize("NFKC", lowered).casefold().translate(_FOLD_TABLE)
-    for char, replacement in _KEEP_APART:
-        if char in lowered:
-            lowered = lowered.replace(char, replacement)
-    # lower() again: compatibility forms may decompose to capitals ("℉" -> "°F").
-    return unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode("ascii").lower()
+    if "’" in text:
+        text = text.replace("’", "'")
+    if len(text.encode("latin-1", "ignore")) != len(text) and _CONFUSABLE_RANGE.search(text):
+        text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD_TABLE)
+    # lower() last: compatibility forms may decompose to capitals ("℉" -> "°F").
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
 
 
 def fold_text(text: str) -> str:

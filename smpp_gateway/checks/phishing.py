@@ -15,14 +15,18 @@ campaign's repeated text is matched once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from ..message import Message
+from .analysis import Analysis
 from .base import ACCEPT, CheckContext, Verdict, reject
 from .config import PhishingConfig
 from .lookalike import Brand
-from .phrases import PhraseIndex
+from .phrases import PhraseIndex, names_digits
 from .urls import Url, domain_in
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,26 +46,61 @@ class LinkPolicy:
 
 
 class PhishingModel:
-    """The compiled signals of one ChecksConfig (shared by every account's pipeline)."""
+    """The compiled signals of one ChecksConfig (shared by every account's pipeline).
 
-    __slots__ = ("_brand_of", "_categories", "_count", "_ids", "_phrases", "_weights", "config")
+    Signals and brand mentions are phrases in two indexes: the digit-free ones run on the text's
+    Shape (memoised across texts that differ only in their digits, see analysis.py); the few that
+    name digits ("089*") run on the real words, and only when one of their first words occurs in
+    the folded text (a substring test).
+    """
+
+    __slots__ = (
+        "_brand_of",
+        "_categories",
+        "_count",
+        "_digit_ids",
+        "_digits",
+        "_ids",
+        "_needles",
+        "_plain",
+        "_plain_ids",
+        "_weights",
+        "config",
+    )
 
     def __init__(self, config: PhishingConfig, brands: tuple[Brand, ...]) -> None:
         self.config = config
         signals = [*config.signals, *config.extra_signals]
         pairs = [(mention, brand) for brand in brands for mention in brand.mentions]
-        # One index for signals and brand mentions: one pass over the words finds both.
-        self._phrases = PhraseIndex([*(s.pattern for s in signals), *(mention for mention, _ in pairs)])
+        specs = [*(s.pattern for s in signals), *(mention for mention, _ in pairs)]
+        digit_ids = [i for i, spec in enumerate(specs) if names_digits(spec)]
+        plain_ids = [i for i in range(len(specs)) if i not in set(digit_ids)]
+        self._plain, self._plain_ids = PhraseIndex(specs[i] for i in plain_ids), tuple(plain_ids)
+        self._digits, self._digit_ids = PhraseIndex(specs[i] for i in digit_ids), tuple(digit_ids)
+        self._needles = tuple(
+            {literal.rstrip("*") for i in digit_ids for literal in specs[i].split()[0].split("|")}
+        )
         self._count = len(signals)
         self._ids = tuple(s.id for s in signals)
         self._categories = tuple(s.category for s in signals)
         self._weights = tuple(s.weight for s in signals)
         self._brand_of = tuple(brand for _, brand in pairs)
 
-    def text_signals(self, words: list[str]) -> tuple[list[int], list[Brand]]:
-        """Signal indexes and mentioned brands found in the words (pure function of the text)."""
+    def reads_digits(self, analysis: Analysis) -> bool:
+        """Whether a digit-naming phrase may occur in the text (its first word does)."""
+        folded = analysis.folded
+        return any(needle in folded for needle in self._needles)
+
+    def text_signals(self, analysis: Analysis) -> tuple[list[int], list[Brand]]:
+        """Signal indexes and mentioned brands found in the text (pure function of the text)."""
+        shape = analysis.shape
+        found = shape.memo.get(self)
+        if found is None:
+            found = shape.memo[self] = [self._plain_ids[i] for i in self._plain.matches(shape.words)]
+        found = cast(list[int], found)
+        if self.reads_digits(analysis):
+            found = found + [self._digit_ids[i] for i in self._digits.matches(analysis.words)]
         count = self._count
-        found = self._phrases.matches(words)
         return [i for i in found if i < count], [self._brand_of[i - count] for i in found if i >= count]
 
     def score(
@@ -101,17 +140,31 @@ def _link_signal(cfg: PhishingConfig, urls: tuple[Url, ...], links: LinkPolicy) 
 
 
 def content_phishing(message: Message, ctx: CheckContext) -> Verdict:
-    cfg = ctx.settings
-    model = cfg.phishing
-    analysis = ctx.analysis
-    found = analysis.memo.get(model)
-    if found is None:
-        found = analysis.memo[model] = model.text_signals(analysis.words)
-    signals, brands = cast(tuple[list[int], list[Brand]], found)
+    # The verdict is a function of the text and the account: memoised per text (a campaign's one
+    # text), and per Shape when the text has no link and names no digits a signal reads (every
+    # OTP or notice of one template).
+    settings, analysis = ctx.settings, ctx.analysis
+    key = (settings, message.account)
+    verdict = analysis.memo.get(key)
+    if verdict is None:
+        model = settings.phishing
+        shape_memo = None if analysis.urls or model.reads_digits(analysis) else analysis.shape.memo
+        verdict = shape_memo.get(key) if shape_memo is not None else None
+        if verdict is None:
+            verdict = _verdict(message.account, analysis, settings)
+            if shape_memo is not None:
+                shape_memo[key] = verdict
+        analysis.memo[key] = verdict
+    return cast(Verdict, verdict)
+
+
+def _verdict(account: str, analysis: Analysis, settings: Settings) -> Verdict:
+    model = settings.phishing
+    signals, brands = model.text_signals(analysis)
     if not signals and not brands:
         return ACCEPT  # links alone are content.url_domain's business
-    score, reasons = model.score(signals, brands, analysis.urls, message.account, cfg.links)
-    threshold = cfg.rule("content.phishing").threshold
+    score, reasons = model.score(signals, brands, analysis.urls, account, settings.links)
+    threshold = settings.rules["content.phishing"].threshold
     if score >= threshold:
         return reject("content.phishing", f"phishing score {score:g} >= {threshold:g}: {', '.join(reasons)}")
     return ACCEPT

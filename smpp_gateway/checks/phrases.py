@@ -85,13 +85,24 @@ def compile_phrase(spec: str) -> tuple[WordTest, ...]:
     return words
 
 
+def names_digits(spec: str) -> bool:
+    """Whether a phrase names digits ("089*", "118"): it then depends on more than a text's Shape.
+
+    ``#`` (any number) and ``~N`` (a gap) name none.
+    """
+    return any(ch.isdigit() for word in fold_text(spec).split() if not word.startswith("~") for ch in word)
+
+
 def _rest(tests: Sequence[WordTest], t: int, words: Sequence[str], i: int) -> bool:
     """Whether tests[t:] match words from position i (backtracking over gaps)."""
     if t == len(tests):
         return True
     test = tests[t]
     if test.gap:
-        return any(_rest(tests, t + 1, words, i + skip) for skip in range(test.gap + 1))
+        for skip in range(test.gap + 1):  # noqa: SIM110 (no generator: this runs for every message)
+            if _rest(tests, t + 1, words, i + skip):
+                return True
+        return False
     return i < len(words) and test.matches(words[i]) and _rest(tests, t + 1, words, i + 1)
 
 
@@ -106,19 +117,23 @@ def _straight(tests: Sequence[WordTest], words: Sequence[str], i: int) -> bool:
     return True
 
 
+# What one index key starts: phrases of one word (found as soon as the key is), and longer ones
+# with a flag saying whether they have gaps.
+_Starts = tuple[tuple[int, ...], tuple[tuple[int, bool], ...]]
+
+
 class PhraseIndex:
     """Which of many phrases occur in a list of words; phrases are identified by position.
 
     One pass over the words: each word is looked up as an exact first word and, by its first
-    three letters, as the start of a prefix first word; a phrase is then walked only from the
-    positions where its first word occurs.
+    three letters, as the start of a prefix first word; one-word phrases are then found at once,
+    longer ones walked only from the positions where their first word occurs.
     """
 
-    __slots__ = ("_by_exact", "_by_head", "_gapped", "_phrases")
+    __slots__ = ("_by_exact", "_by_head", "_phrases")
 
     def __init__(self, specs: Iterable[str]) -> None:
         self._phrases = tuple(compile_phrase(spec) for spec in specs)
-        self._gapped = tuple(any(test.gap for test in phrase) for phrase in self._phrases)
         by_exact: dict[str, list[int]] = {}
         by_head: dict[str, dict[str, list[int]]] = {}
         for index, phrase in enumerate(self._phrases):
@@ -126,11 +141,17 @@ class PhraseIndex:
                 by_exact.setdefault(word, []).append(index)
             for prefix in phrase[0].prefixes:
                 by_head.setdefault(prefix[:_HEAD], {}).setdefault(prefix, []).append(index)
-        self._by_exact = {word: tuple(indexes) for word, indexes in by_exact.items()}
+        self._by_exact = {word: self._starts(indexes) for word, indexes in by_exact.items()}
         self._by_head = {
-            head: tuple((prefix, tuple(indexes)) for prefix, indexes in prefixes.items())
+            head: tuple((prefix, self._starts(indexes)) for prefix, indexes in prefixes.items())
             for head, prefixes in by_head.items()
         }
+
+    def _starts(self, indexes: list[int]) -> _Starts:
+        phrases = self._phrases
+        singles = tuple(i for i in indexes if len(phrases[i]) == 1)
+        longer = tuple((i, any(t.gap for t in phrases[i])) for i in indexes if len(phrases[i]) > 1)
+        return singles, longer
 
     def __len__(self) -> int:
         return len(self._phrases)
@@ -140,25 +161,30 @@ class PhraseIndex:
         found: set[int] = set()
         by_exact, by_head = self._by_exact, self._by_head
         for position, word in enumerate(words):
-            starting = by_exact.get(word)
-            if starting is not None:
-                self._walk(starting, position, words, found)
+            starts = by_exact.get(word)
+            if starts is not None:
+                found.update(starts[0])
+                if starts[1]:
+                    self._walk(starts[1], position, words, found)
             heads = by_head.get(word[:_HEAD])
             if heads is not None:
-                for prefix, indexes in heads:
+                for prefix, starts in heads:
                     if word.startswith(prefix):
-                        self._walk(indexes, position, words, found)
+                        found.update(starts[0])
+                        if starts[1]:
+                            self._walk(starts[1], position, words, found)
         return sorted(found) if len(found) > 1 else list(found)
 
-    def _walk(self, indexes: tuple[int, ...], position: int, words: Sequence[str], found: set[int]) -> None:
-        phrases, gapped = self._phrases, self._gapped
-        for index in indexes:
+    def _walk(
+        self, longer: tuple[tuple[int, bool], ...], position: int, words: Sequence[str], found: set[int]
+    ) -> None:
+        phrases = self._phrases
+        for index, gapped in longer:
             if index not in found:
                 phrase = phrases[index]
-                if len(phrase) == 1:
-                    found.add(index)
-                elif gapped[index]:
-                    if _rest(phrase, 1, words, position + 1):
-                        found.add(index)
-                elif _straight(phrase, words, position + 1):
+                if (
+                    _rest(phrase, 1, words, position + 1)
+                    if gapped
+                    else _straight(phrase, words, position + 1)
+                ):
                     found.add(index)

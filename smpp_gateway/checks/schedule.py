@@ -28,8 +28,6 @@ from .config import AccountPolicy, ScheduleConfig
 _UTC = ZoneInfo("UTC")
 _SUNDAY = 6
 _MAX_DAYS_AHEAD = 14  # longest run of blocked days (holiday + Sunday clusters) is far below this
-_STOP_WORDS = frozenset({"stop", "stopsms"})
-_STOP_REACH = 4  # "STOP au 36123", "Stop SMS au 36123", "reply STOP to 36123"
 
 
 def resolve_class(message: Message, policy: AccountPolicy, kind: SenderType | None = None) -> MessageClass:
@@ -49,33 +47,10 @@ def resolve_class(message: Message, policy: AccountPolicy, kind: SenderType | No
     return policy.default_class
 
 
-def _short_code_follows(words: list[str]) -> bool:
-    run = ""
-    for word in words:
-        if word.isdigit():
-            run += word  # "36 123" is written with a space as often as without
-            if 4 <= len(run) <= 6:
-                return True
-        else:
-            run = ""
-    return False
-
-
-def has_opt_out_mention(words: list[str]) -> bool:
-    """The word STOP followed closely by a 4-6 digit short code ("STOP au 36123", "Stop SMS 36 123")."""
-    for i, word in enumerate(words):
-        if word in _STOP_WORDS:
-            if _short_code_follows(words[i + 1 : i + 1 + _STOP_REACH]):
-                return True
-        elif word.startswith("stop") and word[4:].isdigit() and 4 <= len(word) - 4 <= 6:
-            return True  # "STOP36123"
-    return False
-
-
 def class_opt_out_mention(message: Message, ctx: CheckContext) -> Verdict:
     if ctx.message_class is not MessageClass.MARKETING or not ctx.settings.policy.require_opt_out_mention:
         return ACCEPT
-    if has_opt_out_mention(ctx.analysis.words):
+    if ctx.analysis.shape.has_opt_out_mention:
         return ACCEPT
     return reject("class.opt_out_mention", "marketing without the opt-out mention (STOP + short code)")
 

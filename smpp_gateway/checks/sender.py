@@ -2,8 +2,12 @@
 
 Facts (domain.md, Sender IDs): alphanumeric senders are TON 5 NPI 0, at most 11 characters from
 ``A-Za-z0-9 -.&'_`` with at least one letter; long numbers are E.164 without "+" (TON 1 NPI 1, at
-most 15 digits); short codes are 4-6 national digits (TON 3, sometimes 0). Brand lookups depend on
-the sender string only and are memoised per account: senders repeat for every message.
+most 15 digits); short codes are 4-6 national digits (TON 3, sometimes 0).
+
+An account uses a handful of senders for millions of messages, so everything the five rules need
+to know about a source address (its form, brand lookups, format problem, TON/NPI verdict,
+matching registrations) is computed once per account and address (``sender_facts``) and read by
+the rules; only the registration's expiry is compared with the day of each message.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ..message import Address, Message, SenderType
+from ..message import Address, Message, SenderType, sender_type
 from ..smpp.constants import CommandStatus, Npi, Ton
 from .base import ACCEPT, Amend, CheckContext, Verdict, reject
 from .lookalike import Brand
+from .numbers import PhoneCache
+from .settings import Settings
 
 MAX_ALNUM_LENGTH = 11  # GSM 03.40 TP-OA: 11 GSM 7-bit characters fit the 10-octet address field
 MAX_E164_DIGITS = 15  # ITU-T E.164
@@ -28,34 +34,48 @@ _SHORT_CODE_TONS = frozenset({Ton.NETWORK_SPECIFIC, Ton.UNKNOWN})
 
 @dataclass(frozen=True, slots=True)
 class SenderFacts:
-    """What the sender rules need to know about one sender string, computed once per account."""
+    """What the sender rules need to know about one source address, for one account."""
 
-    exact: Brand | None  # the protected brand it names outright
-    imitated: Brand | None  # the protected brand it imitates (exact uses included)
-    registrations: tuple[date | None, ...]  # expiry of each matching registration (None: none)
+    kind: SenderType
+    exact: Brand | None  # the protected brand it names outright (alphanumeric senders only)
+    imitated: Brand | None  # the protected brand it imitates, when it is not that brand
+    format_problem: str | None
+    ton_npi: Verdict  # ACCEPT, or the correction (Amend) or refusal the account's policy asks for
+    registrations: tuple[date | None, ...]  # expiry of each matching registration (None: never)
 
 
-def _facts(ctx: CheckContext, sender: str) -> SenderFacts:
-    settings = ctx.settings
-    facts = settings.sender_memo.get(sender)
+def sender_facts(settings: Settings, phones: PhoneCache, source: Address) -> SenderFacts:
+    """The memoised facts of ``source`` (see the module docstring)."""
+    key = (source.addr, source.ton, source.npi)
+    facts = settings.sender_memo.get(key)
     if facts is None:
-        brands = settings.brands
-        digits = Address(sender).digits_only
-        facts = SenderFacts(
-            exact=brands.exact(sender),
-            imitated=brands.lookalike(sender),
-            registrations=tuple(
-                e.expires for e in settings.registered_senders if e.matches(sender) or e.matches(digits)
-            ),
-        )
-        settings.memo_sender(sender, facts)
-    return facts  # type: ignore[return-value]
+        facts = _facts(settings, phones, source)
+        settings.memo_sender(key, facts)
+    return facts
+
+
+def _facts(settings: Settings, phones: PhoneCache, source: Address) -> SenderFacts:
+    kind = sender_type(source)
+    addr = source.addr
+    exact = imitated = None
+    if kind is SenderType.ALPHANUMERIC and addr:
+        exact = settings.brands.exact(addr)
+        imitated = settings.brands.lookalike(addr) if exact is None else None
+    digits = source.digits_only
+    return SenderFacts(
+        kind=kind,
+        exact=exact,
+        imitated=imitated,
+        format_problem=_format_problem(source, kind),
+        ton_npi=_ton_npi_verdict(settings, phones, source, kind),
+        registrations=tuple(
+            e.expires for e in settings.registered_senders if e.matches(addr) or e.matches(digits)
+        ),
+    )
 
 
 def sender_protected(message: Message, ctx: CheckContext) -> Verdict:
-    if ctx.sender_kind is not SenderType.ALPHANUMERIC or not message.source.addr:
-        return ACCEPT
-    exact = _facts(ctx, message.source.addr).exact
+    exact = ctx.sender.exact
     if exact is not None and not exact.owned_by(message.account):
         return reject(
             "sender.protected", f"sender {message.source.addr!r} is the protected brand {exact.name}"
@@ -64,11 +84,8 @@ def sender_protected(message: Message, ctx: CheckContext) -> Verdict:
 
 
 def sender_lookalike(message: Message, ctx: CheckContext) -> Verdict:
-    if ctx.sender_kind is not SenderType.ALPHANUMERIC or not message.source.addr:
-        return ACCEPT
-    facts = _facts(ctx, message.source.addr)
-    exact, imitated = facts.exact, facts.imitated
-    if imitated is not None and exact is None and not imitated.owned_by(message.account):
+    imitated = ctx.sender.imitated
+    if imitated is not None and not imitated.owned_by(message.account):
         return reject(
             "sender.lookalike", f"sender {message.source.addr!r} imitates the protected brand {imitated.name}"
         )
@@ -97,7 +114,7 @@ def _format_problem(source: Address, kind: SenderType) -> str | None:
 
 
 def sender_format(message: Message, ctx: CheckContext) -> Verdict:
-    problem = _format_problem(message.source, ctx.sender_kind)
+    problem = ctx.sender.format_problem
     return ACCEPT if problem is None else reject("sender.format", problem)
 
 
@@ -116,20 +133,18 @@ def _expected(source: Address, kind: SenderType) -> tuple[str, int, int] | None:
     return digits, Ton.INTERNATIONAL, Npi.ISDN
 
 
-def sender_ton_npi(message: Message, ctx: CheckContext) -> Verdict:
-    source = message.source
-    kind = ctx.sender_kind
+def _ton_npi_verdict(settings: Settings, phones: PhoneCache, source: Address, kind: SenderType) -> Verdict:
     expected = _expected(source, kind)
     if expected is None:
         return ACCEPT
     addr, ton, npi = expected
     if kind is SenderType.LONG_NUMBER and addr.startswith("0"):
-        info = ctx.phones.lookup(addr, ctx.settings.default_region)  # a national number: make it E.164
+        info = phones.lookup(addr, settings.default_region)  # a national number: make it E.164
         if not info.valid:
             return reject("sender.ton_npi", f"numeric sender {source.addr!r} is not an E.164 number")
         addr = info.e164
     described = f"{source.addr!r} TON/NPI {source.ton}/{source.npi}"
-    if ctx.settings.policy.sender_ton_npi == "correct":
+    if settings.policy.sender_ton_npi == "correct":
         return Amend(
             "sender.ton_npi",
             {"source": Address(addr, ton, npi)},
@@ -139,14 +154,19 @@ def sender_ton_npi(message: Message, ctx: CheckContext) -> Verdict:
     return reject("sender.ton_npi", f"sender {described} should be {ton}/{npi}", status)
 
 
+def sender_ton_npi(message: Message, ctx: CheckContext) -> Verdict:
+    return ctx.sender.ton_npi
+
+
 def sender_registry(message: Message, ctx: CheckContext) -> Verdict:
     if not ctx.settings.registered_senders:
         return ACCEPT  # an account that declares no senders is not restricted to a list
-    sender = message.source.addr
-    expiries = _facts(ctx, sender).registrations
+    expiries = ctx.sender.registrations
     today = ctx.now.date()
-    if any(expires is None or expires >= today for expires in expiries):
-        return ACCEPT
+    for expires in expiries:
+        if expires is None or expires >= today:
+            return ACCEPT
+    sender = message.source.addr
     if expiries:
         last = max(e for e in expiries if e is not None)
         return reject("sender.registry", f"sender {sender!r} registration expired on {last.isoformat()}")

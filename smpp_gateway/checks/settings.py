@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..smpp.constants import CommandStatus
 from .base import RuleMode
@@ -24,6 +25,9 @@ from .config import (
     effective_policy,
 )
 from .defaults import COUNTRY_GROUPS
+
+if TYPE_CHECKING:
+    from .sender import SenderFacts
 from .lookalike import Brand, BrandIndex
 from .normalize import fold_sender, fold_text, plain_key
 from .phishing import LinkPolicy, PhishingModel
@@ -140,7 +144,7 @@ class Settings:
         self.high_cost_exempt = tuple(policy.allowed_high_cost_prefixes)
         self.high_cost_types = frozenset(t.lower() for t in config.high_cost_number_types)
         self.costly_prefixes = tuple(config.costly_prefixes)
-        self.sender_memo: OrderedDict[str, object] = OrderedDict()
+        self.sender_memo: OrderedDict[tuple[str, int, int], SenderFacts] = OrderedDict()
 
     def rule(self, rule_id: str) -> ResolvedRule:
         return self.rules[rule_id]
@@ -155,7 +159,7 @@ class Settings:
         except ValueError:
             return configured
 
-    def memo_sender(self, key: str, value: object) -> None:
+    def memo_sender(self, key: tuple[str, int, int], value: SenderFacts) -> None:
         memo = self.sender_memo
         memo[key] = value
         if len(memo) > SENDER_MEMO_SIZE:

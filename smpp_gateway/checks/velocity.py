@@ -22,8 +22,7 @@ stays throttled.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from ..message import Message, MessageClass
 from .base import ACCEPT, CheckContext, Verdict, reject
@@ -51,10 +50,14 @@ class WindowCounter:
 
     def _advance(self, index: int) -> None:
         last = self._last
-        if last < 0:
+        if last < 0 or index - last >= BUCKETS:
+            # first use, or idle for a whole window: most keys (a block, a recipient) are sparse
+            if self.total:
+                self._counts = [0] * BUCKETS
+                self.total = 0
             self._last = index
             return
-        for step in range(last + 1, min(index, last + BUCKETS) + 1):
+        for step in range(last + 1, index + 1):
             slot = step % BUCKETS
             self.total -= self._counts[slot]
             self._counts[slot] = 0
@@ -78,54 +81,41 @@ class WindowCounter:
         return self.total
 
 
-class BoundedMap(Generic[K, V]):
-    """An LRU map of at most ``max_keys`` entries."""
+class BoundedMap(OrderedDict[K, V]):
+    """An OrderedDict of at most ``max_keys`` entries, least recently used first.
 
-    __slots__ = ("_data", "max_keys")
+    The hot paths below use the OrderedDict operations inline (get + move_to_end, pop + set):
+    a Python-level method per lookup would cost as much as the counting itself.
+    """
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
+        super().__init__()
         self.max_keys = max_keys
-        self._data: OrderedDict[K, V] = OrderedDict()
 
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def get(self, key: K) -> V | None:
-        """The value of ``key`` (marked as recently used), or None."""
-        value = self._data.get(key)
-        if value is not None:
-            self._data.move_to_end(key)
-        return value
-
-    def swap(self, key: K, value: V) -> V | None:
-        """Set ``key`` to ``value`` (most recently used); return the previous value, if any."""
-        data = self._data
-        old = data.pop(key, None)
-        data[key] = value
-        if old is None and len(data) > self.max_keys:
-            data.popitem(last=False)
-        return old
-
-    def setdefault(self, key: K, factory: Callable[[], V]) -> V:
+    def touch(self, key: K) -> V | None:
+        """The value of ``key``, marked as recently used; None when absent."""
         value = self.get(key)
-        if value is None:
-            value = factory()
-            self.swap(key, value)
+        if value is not None:
+            self.move_to_end(key)
         return value
+
+    def put(self, key: K, value: V) -> V | None:
+        """Set ``key`` (most recently used), evicting the oldest key beyond the bound."""
+        old = self.pop(key, None)
+        self[key] = value
+        if old is None and len(self) > self.max_keys:
+            self.popitem(last=False)
+        return old
 
 
 def _counter(counters: BoundedMap[K, WindowCounter], key: K, window: float) -> WindowCounter:
     counter = counters.get(key)
     if counter is None or counter.window != window:  # new, or the window was reconfigured
         counter = WindowCounter(window)
-        counters.swap(key, counter)
+        counters.put(key, counter)
+    else:
+        counters.move_to_end(key)
     return counter
-
-
-def _fresh(last_seen: BoundedMap[K, float], key: K, now: float, window: float) -> bool:
-    """Whether ``key`` was not seen within the window; records it as seen at ``now``."""
-    last = last_seen.swap(key, now)
-    return last is None or now - last > window
 
 
 class VelocityState:
@@ -144,40 +134,38 @@ class VelocityState:
     def burst(self, account: str, block: str, recipient: str, now: float, window: float) -> int:
         """Distinct recipients of ``block`` in the window (this one included)."""
         counter = _counter(self._blocks, (account, block), window)
-        return (
-            counter.add(now)
-            if _fresh(self._block_seen, (account, recipient), now, window)
-            else counter.count(now)
-        )
+        last = self._block_seen.put((account, recipient), now)
+        return counter.add(now) if last is None or now - last > window else counter.count(now)
 
     def sequential(self, account: str, number: int, now: float, window: float) -> int:
         """Distinct numbers seen in ``number``'s 100-block within the window (this one included)."""
-        seen = self._hundreds.setdefault((account, number // HUNDRED_BLOCK), dict)
+        key = (account, number // HUNDRED_BLOCK)
+        seen = self._hundreds.touch(key)
+        if seen is None:
+            seen = {}
+            self._hundreds.put(key, seen)
         seen[number % HUNDRED_BLOCK] = now
         horizon = now - window
         return sum(1 for at in seen.values() if at > horizon)
 
     def share(self, account: str, costly: bool, now: float, window: float) -> tuple[int, int]:
         """(messages, costly messages) in the window, this one included."""
-        pair = self._shares.get(account)
+        pair = self._shares.touch(account)
         if pair is None or pair[0].window != window:  # new, or the window was reconfigured
             pair = (WindowCounter(window), WindowCounter(window))
-            self._shares.swap(account, pair)
+            self._shares.put(account, pair)
         total, dear = pair
         return total.add(now), (dear.add(now) if costly else dear.count(now))
 
     def otp_fanout(self, account: str, recipient: str, now: float, window: float) -> int:
         """OTP messages in the window to recipients not already messaged within it."""
         counter = _counter(self._otp, account, window)
-        return (
-            counter.add(now)
-            if _fresh(self._recipients, (account, recipient), now, window)
-            else counter.count(now)
-        )
+        last = self._recipients.put((account, recipient), now)
+        return counter.add(now) if last is None or now - last > window else counter.count(now)
 
 
 def velocity_burst(message: Message, ctx: CheckContext) -> Verdict:
-    rule = ctx.settings.rule("velocity.burst")
+    rule = ctx.settings.rules["velocity.burst"]
     digits = ctx.dest.e164
     block = digits[: -ctx.settings.config.burst_block_suffix_digits] or digits
     count = ctx.velocity.burst(message.account, block, digits, ctx.epoch, rule.window_seconds)
@@ -190,7 +178,7 @@ def velocity_burst(message: Message, ctx: CheckContext) -> Verdict:
 
 
 def velocity_sequential(message: Message, ctx: CheckContext) -> Verdict:
-    rule = ctx.settings.rule("velocity.sequential")
+    rule = ctx.settings.rules["velocity.sequential"]
     digits = ctx.dest.e164
     if not digits.isdigit():
         return ACCEPT
@@ -206,7 +194,7 @@ def velocity_sequential(message: Message, ctx: CheckContext) -> Verdict:
 
 def velocity_high_cost_share(message: Message, ctx: CheckContext) -> Verdict:
     cfg = ctx.settings
-    rule = cfg.rule("velocity.high_cost_share")
+    rule = cfg.rules["velocity.high_cost_share"]
     digits = ctx.dest.e164
     costly = digits.startswith(cfg.costly_prefixes)
     total, dear = ctx.velocity.share(message.account, costly, ctx.epoch, rule.window_seconds)
@@ -224,7 +212,7 @@ def velocity_otp_fanout(message: Message, ctx: CheckContext) -> Verdict:
         return ACCEPT
     if ctx.message_class is not MessageClass.OTP and not ctx.analysis.looks_like_otp:
         return ACCEPT
-    rule = ctx.settings.rule("velocity.otp_fanout")
+    rule = ctx.settings.rules["velocity.otp_fanout"]
     number = ctx.dest.e164
     count = ctx.velocity.otp_fanout(message.account, number, ctx.epoch, rule.window_seconds)
     if count > rule.threshold:

@@ -174,3 +174,14 @@ def test_checks_need_the_pipeline_to_fill_the_context() -> None:
 
     with pytest.raises(RuntimeError, match=r"Pipeline\.run"):
         sender_registry(SPOOF, context())
+
+
+def test_the_classified_copy_carries_every_field() -> None:
+    from smpp_gateway.checks.pipeline import _classified
+
+    original = message("Votre code est 123456", tags={"subdivision": "57"})
+    original.parts, original.received_at, original.service_type = 3, 1234.5, "CMT"
+    copy = _classified(original, MessageClass.OTP)
+    assert copy is not original
+    assert copy == dataclasses.replace(original, message_class=MessageClass.OTP)
+    assert _classified(copy, MessageClass.OTP) is copy

@@ -14,10 +14,10 @@ from smpp_gateway.checks import (
     demo_account_policy,
     resolve_class,
 )
+from smpp_gateway.checks.analysis import has_opt_out_mention
 from smpp_gateway.checks.base import Reject
 from smpp_gateway.checks.normalize import fold_text
 from smpp_gateway.checks.phrases import words_of
-from smpp_gateway.checks.schedule import has_opt_out_mention
 from smpp_gateway.message import MessageClass
 from smpp_gateway.smpp.constants import CommandStatus
 

@@ -123,13 +123,14 @@ def test_reject_policy_answers_the_ton_or_npi_status(given: Address, status: Com
 
 
 def test_amend_verdict_names_the_field_it_changes() -> None:
-    from smpp_gateway.checks.sender import sender_ton_npi
+    from smpp_gateway.checks import PhoneCache
+    from smpp_gateway.checks.sender import sender_facts
 
-    from .helpers import context, pipeline
+    from .helpers import pipeline
 
-    ctx = context()
-    ctx.settings = pipeline().settings
-    verdict = sender_ton_npi(message(sender=Address("ACME", Ton.UNKNOWN, Npi.UNKNOWN)), ctx)
+    verdict = sender_facts(
+        pipeline().settings, PhoneCache(), Address("ACME", Ton.UNKNOWN, Npi.UNKNOWN)
+    ).ton_npi
     assert isinstance(verdict, Amend)
     assert verdict.changes == {"source": Address("ACME", Ton.ALPHANUMERIC, Npi.UNKNOWN)}
 

@@ -35,13 +35,14 @@ def test_window_counter_tolerates_a_clock_step_back() -> None:
 
 def test_bounded_map_evicts_the_least_recently_used() -> None:
     keys: BoundedMap[str, list[int]] = BoundedMap(max_keys=2)
-    keys.setdefault("a", list).append(1)
-    keys.setdefault("b", list)
-    keys.get("a")
-    keys.setdefault("c", list)
+    keys.put("a", [1])
+    keys.put("b", [])
+    keys.touch("a")
+    keys.put("c", [])
     assert len(keys) == 2
-    assert keys.get("b") is None
-    assert keys.get("a") == [1]
+    assert keys.touch("b") is None
+    assert keys.touch("a") == [1]
+    assert keys.put("a", [2]) == [1]
 
 
 def _run_many(
