@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import NamedTuple
 
 from smpp_gateway.smpp.constants import MessageState
-from smpp_gateway.smpp.text import can_encode_gsm
+from smpp_gateway.smpp.text import can_encode_gsm, fold_accents
 
 from .config import Behaviour, Delay, Grey, Receipts, TextAlteration
 
@@ -292,29 +291,10 @@ def alter_text(rule: TextAlteration, dice: Dice, text: str) -> str:
     return text
 
 
-# Typography that GSM lacks and downgrading carriers map to ASCII rather than "?".
-_TYPOGRAPHY = str.maketrans(
-    {
-        "’": "'",
-        "‘": "'",
-        "“": '"',
-        "”": '"',
-        "«": '"',
-        "»": '"',
-        "–": "-",
-        "—": "-",
-        "…": "...",
-        "\u00a0": " ",
-    }
-)
-
-
 def downgrade_to_gsm(text: str) -> str:
     """What a downgrading route does to text: accents stripped (all of them, as the cheap ones do,
     even where GSM has the letter), typography flattened, anything else outside GSM becomes "?"."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_TYPOGRAPHY))
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return "".join(char if can_encode_gsm(char) else "?" for char in stripped)
+    return "".join(char if can_encode_gsm(char) else "?" for char in fold_accents(text))
 
 
 # Links with a scheme, with www., or a bare domain followed by a path (domain.md "Content").

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from ..smpp.text import fold_accents
 
 ACCENTS_LOST = "accents_lost"
 CHARACTERS_REPLACED = "characters_replaced"
@@ -35,21 +36,6 @@ CHANGE_KINDS = (ACCENTS_LOST, CHARACTERS_REPLACED, LINK_CHANGED, TRUNCATED, APPE
 _LINK = re.compile(r"(?:https?://|www\.)\S+|\b[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/\S*")
 # A placeholder for a link that no text contains (a private-use character).
 _LINK_MARK = "\ue000"
-# Typography that GSM lacks and downgrading routes map to ASCII rather than "?".
-_TYPOGRAPHY = str.maketrans(
-    {
-        "’": "'",
-        "‘": "'",
-        "“": '"',
-        "”": '"',
-        "«": '"',
-        "»": '"',
-        "–": "-",
-        "—": "-",
-        "…": "...",
-        "\u00a0": " ",
-    }
-)
 # Longest diff kept per probe: a diff is for a person to read, a whole rewritten text is enough.
 MAX_DIFF_SEGMENTS = 40
 
@@ -70,10 +56,7 @@ class TextChange:
     diff: tuple[Segment, ...]
 
 
-def fold(text: str) -> str:
-    """``text`` as a downgrading route leaves it: no accents, plain typography."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_TYPOGRAPHY))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+fold = fold_accents  # ``text`` as a downgrading route leaves it: no accents, plain typography
 
 
 def links(text: str) -> list[str]:

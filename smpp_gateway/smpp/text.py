@@ -21,6 +21,7 @@ Theory of operation (facts: smpp-reference sections 5.7, 8):
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from enum import StrEnum
 from typing import Literal
 
@@ -285,6 +286,33 @@ def can_encode(text: str, data_coding: int, default_alphabet: DefaultAlphabet = 
     except TextEncodingError:
         return False
     return True
+
+
+# --- folding ----------------------------------------------------------------------------------------
+
+# Typography that GSM lacks and downgrading routes map to ASCII rather than "?".
+_TYPOGRAPHY = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "“": '"',
+        "”": '"',
+        "«": '"',
+        "»": '"',
+        "–": "-",
+        "—": "-",
+        "…": "...",
+        "\u00a0": " ",
+    }
+)
+
+
+def fold_accents(text: str) -> str:
+    """``text`` as a downgrading route leaves it: every accent stripped (even where GSM has the
+    letter), typography flattened to ASCII. What route testing compares against, and what the
+    simulators' grey routes do."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TYPOGRAPHY))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 # --- capacities and segments ----------------------------------------------------------------------
