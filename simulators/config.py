@@ -12,16 +12,13 @@ import zlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from smpp_gateway.smpp.constants import CommandStatus
+from smpp_gateway.yamlconfig import ConfigError as ConfigError  # re-exported: callers catch it from here
+from smpp_gateway.yamlconfig import load_model, parse_model
 
 from .profiles import PROFILES, merge
-
-
-class ConfigError(Exception):
-    """A simulators configuration that cannot be used; the message lists every problem found."""
 
 
 class _Model(BaseModel):
@@ -265,31 +262,10 @@ class SimulatorConfig(_Model):
 
 
 def parse(data: Any, source: str = "<simulators config>") -> SimulatorConfig:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the top level must be a mapping, not {type(data).__name__}")
-    try:
-        return SimulatorConfig.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(_describe(source, error)) from None
+    """Validate an already-parsed YAML document."""
+    return parse_model(SimulatorConfig, data, source)
 
 
 def load(path: str | Path) -> SimulatorConfig:
-    """Read and validate a simulators.yaml file."""
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{source}: cannot read: {error.strerror or error}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{source}: invalid YAML: {error}") from None
-    return parse(data, source)
-
-
-def _describe(source: str, error: ValidationError) -> str:
-    lines = []
-    for problem in error.errors():
-        location = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-        lines.append(f"{source}: {location}: {problem['msg']}")
-    return "\n".join(lines)
+    """Read and validate a configuration file."""
+    return load_model(SimulatorConfig, path)

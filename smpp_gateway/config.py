@@ -12,16 +12,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .checks.config import AccountPolicy, ChecksConfig
 from .message import MessageClass, SenderType
 from .routetest.config import RouteTestsConfig
-
-
-class ConfigError(Exception):
-    """A configuration file that cannot be used; the message lists every problem found."""
+from .yamlconfig import ConfigError as ConfigError  # re-exported: callers catch it from here
+from .yamlconfig import load_model, parse_model
 
 
 class _Model(BaseModel):
@@ -268,33 +265,9 @@ def _unique(section: str, names: list[str]) -> None:
 
 def parse(data: Any, source: str = "<config>") -> GatewayConfig:
     """Validate an already-parsed YAML document."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the top level must be a mapping, not {type(data).__name__}")
-    try:
-        return GatewayConfig.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(_describe(source, error)) from None
+    return parse_model(GatewayConfig, data, source)
 
 
 def load(path: str | Path) -> GatewayConfig:
-    """Read and validate a gateway.yaml file."""
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{source}: cannot read: {error.strerror or error}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{source}: invalid YAML: {error}") from None
-    return parse(data, source)
-
-
-def _describe(source: str, error: ValidationError) -> str:
-    lines = []
-    for problem in error.errors():
-        location = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-        lines.append(f"{source}: {location}: {problem['msg']}")
-    return "\n".join(lines)
+    """Read and validate a configuration file."""
+    return load_model(GatewayConfig, path)
