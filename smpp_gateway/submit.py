@@ -104,7 +104,7 @@ class SubmitPath:
         account = client.account
         message = self._message(client, parts)
         outcome = self._policy().evaluate(account, message)
-        self._count_findings(outcome)
+        self._count_findings(account.system_id, outcome)
         if outcome.status is not None:
             self.metrics.submits.labels(account.system_id, "rejected").inc()
             self.store.record_rejected(
@@ -174,9 +174,11 @@ class SubmitPath:
             service_type=first.service_type,
         )
 
-    def _count_findings(self, outcome: PolicyOutcome) -> None:
+    def _count_findings(self, account: str, outcome: PolicyOutcome) -> None:
         for finding in outcome.findings:
             self.metrics.check_verdicts.labels(finding.rule, finding.mode, finding.verdict).inc()
+            if finding.rule.startswith("velocity."):  # an AIT alert, whatever the rule's mode
+                self.metrics.velocity_alerts.labels(account, finding.rule).inc()
 
     def _incomplete(self, parts: list[HeldPart], reason: str) -> None:
         log.info("concatenated message dropped before forwarding: %s", reason)
