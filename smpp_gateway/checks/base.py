@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .duplicate import DuplicateState
     from .sender import SenderFacts
     from .settings import Settings
-    from .velocity import VelocityState
+    from .velocity import Observation, VelocityState
 
 
 class RuleMode(StrEnum):
@@ -151,3 +151,4 @@ class CheckContext:
     analysis: Analysis = _UNBOUND  # the analysed message text
     dest: NumberInfo = _UNBOUND  # the described destination
     sender: SenderFacts = _UNBOUND  # what the sender rules know of the source address
+    observation: Observation | None = None  # the velocity counters' view, recorded once

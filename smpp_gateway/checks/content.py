@@ -7,10 +7,16 @@ only: content.url_domain skips them so that each reason is reported by the rule 
 
 from __future__ import annotations
 
+from typing import cast
+
 from ..message import Message
 from .base import ACCEPT, CheckContext, Verdict, reject
 from .settings import Settings
 from .urls import Url, domain_in
+
+# Hosts remembered per account; beyond, the oldest is forgotten (and judged again when it returns).
+LINK_MEMO_SIZE = 4096
+_UNKNOWN = object()
 
 
 def content_encoding(message: Message, ctx: CheckContext) -> Verdict:
@@ -66,10 +72,17 @@ def content_url_domain(message: Message, ctx: CheckContext) -> Verdict:
     if not urls:
         return ACCEPT
     cfg = ctx.settings
+    memo = cfg.link_memo
     for url in urls:
         if _is_shortener(url, cfg):
             continue
-        problem = _url_problem(url, cfg, message.account)
+        # A link's verdict depends on its host and userinfo only, and an account links to few hosts.
+        key = (url.host, url.userinfo, message.account)
+        problem = memo.get(key, _UNKNOWN)
+        if problem is _UNKNOWN:
+            problem = memo[key] = _url_problem(url, cfg, message.account)
+            if len(memo) > LINK_MEMO_SIZE:
+                del memo[next(iter(memo))]
         if problem is not None:
-            return reject("content.url_domain", problem)
+            return reject("content.url_domain", cast(str, problem))
     return ACCEPT

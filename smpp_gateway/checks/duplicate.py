@@ -8,9 +8,11 @@ by ``max_keys``; an evicted key simply starts again from zero.
 
 from __future__ import annotations
 
+from collections import deque
+
 from ..message import Message
 from .base import ACCEPT, CheckContext, Verdict, reject
-from .velocity import DEFAULT_MAX_KEYS, BoundedMap
+from .velocity import DEFAULT_MAX_KEYS, BoundedMap, event_times, recent_events
 
 
 class DuplicateState:
@@ -19,7 +21,7 @@ class DuplicateState:
     __slots__ = ("_seen",)
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
-        self._seen: BoundedMap[tuple[str, str, int], list[float]] = BoundedMap(max_keys)
+        self._seen: BoundedMap[tuple[str, str, int], deque[float]] = BoundedMap(max_keys)
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -29,16 +31,7 @@ class DuplicateState:
 
         At most ``keep`` timestamps are kept per key: the rule only needs to know "more than N".
         """
-        key = (account, recipient, hash(text))
-        times = self._seen.touch(key)
-        if times is None:
-            times = []
-            self._seen.put(key, times)
-        horizon = now - window
-        recent = [at for at in times if at > horizon]
-        recent.append(now)
-        times[:] = recent[-keep:]
-        return len(recent)
+        return recent_events(event_times(self._seen, (account, recipient, hash(text)), keep), now, window)
 
 
 def duplicate(message: Message, ctx: CheckContext) -> Verdict:

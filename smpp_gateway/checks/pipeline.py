@@ -86,6 +86,7 @@ class Pipeline:
         settings = self.settings
         context.settings = settings
         context.epoch = context.now.timestamp()
+        context.observation = None
         self._describe(message, context, _ALL)
         current = message
         findings: list[Finding] = []

@@ -71,11 +71,21 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def blocked_day(day: date, calendar: holidays.HolidayBase | None, config: ScheduleConfig) -> str | None:
+@lru_cache(maxsize=4096)
+def _holiday(day: date, country: str, subdivision: str | None) -> str | None:
+    # Memoised: the holidays package answers "is this day a holiday" in tens of microseconds.
+    calendar = holiday_calendar(country, subdivision)
+    if calendar is None or day not in calendar:
+        return None
+    return f"public holiday ({calendar.get(day)})"
+
+
+def blocked_day(day: date, region: tuple[str, str | None], config: ScheduleConfig) -> str | None:
+    """Why marketing may not go on ``day`` in ``region`` (country, subdivision), if it may not."""
     if config.sundays and day.weekday() == _SUNDAY:
         return "Sunday"
-    if config.public_holidays and calendar is not None and day in calendar:
-        return f"public holiday ({calendar.get(day)})"
+    if config.public_holidays:
+        return _holiday(day, *region)
     return None
 
 
@@ -86,10 +96,8 @@ def is_quiet_time(moment: time, config: ScheduleConfig) -> bool:
     return moment >= start or moment < end
 
 
-def quiet_reason(
-    local: datetime, calendar: holidays.HolidayBase | None, config: ScheduleConfig
-) -> str | None:
-    day = blocked_day(local.date(), calendar, config)
+def quiet_reason(local: datetime, region: tuple[str, str | None], config: ScheduleConfig) -> str | None:
+    day = blocked_day(local.date(), region, config)
     if day is not None:
         return day
     if is_quiet_time(local.time(), config):
@@ -97,14 +105,14 @@ def quiet_reason(
     return None
 
 
-def next_allowed(local: datetime, calendar: holidays.HolidayBase | None, config: ScheduleConfig) -> datetime:
+def next_allowed(local: datetime, region: tuple[str, str | None], config: ScheduleConfig) -> datetime:
     """The first instant after ``local`` when marketing may go (returned in UTC)."""
     zone = local.tzinfo
     candidate = datetime.combine(local.date(), config.quiet_end, tzinfo=zone)
     if candidate <= local:
         candidate = datetime.combine(local.date() + timedelta(days=1), config.quiet_end, tzinfo=zone)
     for _ in range(_MAX_DAYS_AHEAD):
-        if blocked_day(candidate.date(), calendar, config) is None:
+        if blocked_day(candidate.date(), region, config) is None:
             break
         candidate = datetime.combine(candidate.date() + timedelta(days=1), config.quiet_end, tzinfo=zone)
     return candidate.astimezone(_UTC)
@@ -119,12 +127,12 @@ def class_quiet_hours(message: Message, ctx: CheckContext) -> Verdict:
     subdivision = message.tags.get("subdivision") or (
         cfg.policy.holiday_subdivision if country == cfg.default_region else None
     )
-    calendar = holiday_calendar(country, subdivision)
+    region = (country, subdivision)
     for zone_name in info.time_zones() or (cfg.schedule.default_timezone,):
         local = ctx.now.astimezone(_zone(zone_name))
-        reason = quiet_reason(local, calendar, cfg.schedule)
+        reason = quiet_reason(local, region, cfg.schedule)
         if reason is not None:
-            not_before = next_allowed(local, calendar, cfg.schedule)
+            not_before = next_allowed(local, region, cfg.schedule)
             return reject(
                 "class.quiet_hours",
                 f"marketing refused: {reason} at {local:%Y-%m-%d %H:%M:%S} {zone_name}",

@@ -144,7 +144,20 @@ class Settings:
         self.high_cost_exempt = tuple(policy.allowed_high_cost_prefixes)
         self.high_cost_types = frozenset(t.lower() for t in config.high_cost_number_types)
         self.costly_prefixes = tuple(config.costly_prefixes)
+        rules = self.rules
+        self.velocity_windows = (
+            rules["velocity.burst"].window_seconds,
+            rules["velocity.sequential"].window_seconds,
+            rules["velocity.high_cost_share"].window_seconds,
+            rules["velocity.otp_fanout"].window_seconds,
+        )
+        # The sparse counters keep one event more than the threshold: enough to see it exceeded.
+        self.velocity_caps = (
+            int(rules["velocity.burst"].threshold) + 1,
+            int(rules["velocity.otp_fanout"].threshold) + 1,
+        )
         self.sender_memo: OrderedDict[tuple[str, int, int], SenderFacts] = OrderedDict()
+        self.link_memo: dict[tuple[str, str, str], object] = {}  # content.url_domain per host
 
     def rule(self, rule_id: str) -> ResolvedRule:
         return self.rules[rule_id]

@@ -11,17 +11,21 @@ number ranges whose termination revenue the fraudster shares. Four signals, per 
   messages;
 - velocity.otp_fanout: OTP messages to recipients not seen earlier in the window.
 
-Memory is fixed: counters are rings of BUCKETS buckets (a window of 60 s counts in 5 s steps, so
-it may include up to one bucket of older traffic), and every key map is an LRU bounded by
-``max_keys`` (the least recently active keys are forgotten: an idle range starts from zero, which
-under-counts but never grows memory). Counters take ``now`` (epoch seconds); nothing reads a clock.
-Each rule records the message it sees, attempts included: a client hammering a throttled range
-stays throttled.
+Memory is fixed. Every key map is an LRU bounded by ``max_keys`` (the least recently active keys
+are forgotten: an idle range starts from zero, which under-counts but never grows memory). Per
+key, the sparse signals keep the times of recent events in a deque capped just above the rule's
+threshold (the rule only needs to know "more than N"); the dense one (the account's traffic for
+the share) uses a ring of BUCKETS buckets (a window of an hour counts in 5-minute steps, so it may
+include up to one bucket of older traffic). Counters take ``now`` (epoch seconds); nothing reads a clock.
+The first velocity rule a message reaches records it in every counter at once (``observe``: one
+call instead of four; each rule then reads its own count), attempts included: a client hammering
+a throttled range stays throttled.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from dataclasses import dataclass
 from typing import TypeVar
 
 from ..message import Message, MessageClass
@@ -108,97 +112,172 @@ class BoundedMap(OrderedDict[K, V]):
         return old
 
 
-def _counter(counters: BoundedMap[K, WindowCounter], key: K, window: float) -> WindowCounter:
-    counter = counters.get(key)
-    if counter is None or counter.window != window:  # new, or the window was reconfigured
-        counter = WindowCounter(window)
-        counters.put(key, counter)
+@dataclass(slots=True)
+class Observation:
+    """One message's place in the account's counters (what the four rules compare)."""
+
+    block: str  # the number block (number minus its last digits)
+    block_recipients: int  # distinct recipients of the block in the burst window (capped)
+    hundred_numbers: int  # distinct numbers of the 100-block in the sequential window
+    messages: int  # messages in the share window
+    costly_messages: int  # of which to costly destinations
+    costly: bool  # this one is
+    otp_recipients: int  # OTPs to fresh recipients in the fan-out window (capped; 0: not an OTP)
+
+
+def recent_events(times: deque[float], now: float, window: float) -> int:
+    """Append ``now`` to a capped deque of event times; return how many are inside the window."""
+    times.append(now)
+    horizon = now - window
+    while times[0] <= horizon:
+        times.popleft()
+    return len(times)
+
+
+def event_times(entries: BoundedMap[K, deque[float]], key: K, cap: int) -> deque[float]:
+    """The event times of ``key`` (marked recently used), created capped when absent."""
+    times = entries.get(key)
+    if times is None:
+        times = deque(maxlen=cap)
+        entries.put(key, times)
     else:
-        counters.move_to_end(key)
-    return counter
+        entries.move_to_end(key)
+    return times
+
+
+def _entry(entries: BoundedMap[K, V], key: K, default: V) -> V:
+    """The entry for ``key`` (marked recently used), ``default`` inserted when absent."""
+    value = entries.get(key)
+    if value is None:
+        entries.put(key, default)
+        return default
+    entries.move_to_end(key)
+    return value
 
 
 class VelocityState:
     """All velocity counters; one instance shared by every message (the gateway owns it)."""
 
-    __slots__ = ("_block_seen", "_blocks", "_hundreds", "_otp", "_recipients", "_shares")
+    __slots__ = ("_blocks", "_hundreds", "_otp", "_seen", "_shares")
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
-        self._blocks: BoundedMap[tuple[str, str], WindowCounter] = BoundedMap(max_keys)
-        self._block_seen: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)
+        self._seen: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)  # last message per recipient
+        self._blocks: BoundedMap[tuple[str, str], deque[float]] = BoundedMap(max_keys)
         self._hundreds: BoundedMap[tuple[str, int], dict[int, float]] = BoundedMap(max_keys)
         self._shares: BoundedMap[str, tuple[WindowCounter, WindowCounter]] = BoundedMap(max_keys)
-        self._otp: BoundedMap[str, WindowCounter] = BoundedMap(max_keys)
-        self._recipients: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)
+        self._otp: BoundedMap[str, deque[float]] = BoundedMap(max_keys)
 
-    def burst(self, account: str, block: str, recipient: str, now: float, window: float) -> int:
-        """Distinct recipients of ``block`` in the window (this one included)."""
-        counter = _counter(self._blocks, (account, block), window)
-        last = self._block_seen.put((account, recipient), now)
-        return counter.add(now) if last is None or now - last > window else counter.count(now)
+    def observe(
+        self,
+        account: str,
+        number: str,
+        *,
+        block: str,
+        otp: bool,
+        costly: bool,
+        now: float,
+        windows: tuple[float, float, float, float],
+        caps: tuple[int, int],
+    ) -> Observation:
+        """Record one message to ``number`` in every counter.
 
-    def sequential(self, account: str, number: int, now: float, window: float) -> int:
+        ``windows``: burst, sequential, share and fan-out windows in seconds; ``caps``: how many
+        recent events the burst and fan-out counters keep (one more than their thresholds).
+        """
+        burst_window, sequential_window, share_window, otp_window = windows
+        last = self._seen.put((account, number), now)
+        block_recipients = otp_recipients = 0
+        if last is None or now - last > burst_window:  # a recipient new to the block's window
+            block_recipients = recent_events(
+                event_times(self._blocks, (account, block), caps[0]), now, burst_window
+            )
+        if otp and (last is None or now - last > otp_window):
+            otp_recipients = recent_events(event_times(self._otp, account, caps[1]), now, otp_window)
+        messages, costly_messages = self._share(account, costly, now, share_window)
+        return Observation(
+            block=block,
+            block_recipients=block_recipients,
+            hundred_numbers=self._sequential(account, number, now, sequential_window),
+            messages=messages,
+            costly_messages=costly_messages,
+            costly=costly,
+            otp_recipients=otp_recipients,
+        )
+
+    def _sequential(self, account: str, number: str, now: float, window: float) -> int:
         """Distinct numbers seen in ``number``'s 100-block within the window (this one included)."""
-        key = (account, number // HUNDRED_BLOCK)
-        seen = self._hundreds.touch(key)
-        if seen is None:
-            seen = {}
-            self._hundreds.put(key, seen)
-        seen[number % HUNDRED_BLOCK] = now
+        if not number.isdigit():
+            return 0
+        value = int(number)
+        seen = _entry(self._hundreds, (account, value // HUNDRED_BLOCK), {})
+        seen[value % HUNDRED_BLOCK] = now
+        if len(seen) == 1:
+            return 1
         horizon = now - window
         return sum(1 for at in seen.values() if at > horizon)
 
-    def share(self, account: str, costly: bool, now: float, window: float) -> tuple[int, int]:
+    def _share(self, account: str, costly: bool, now: float, window: float) -> tuple[int, int]:
         """(messages, costly messages) in the window, this one included."""
-        pair = self._shares.touch(account)
+        pair = self._shares.get(account)
         if pair is None or pair[0].window != window:  # new, or the window was reconfigured
             pair = (WindowCounter(window), WindowCounter(window))
             self._shares.put(account, pair)
         total, dear = pair
         return total.add(now), (dear.add(now) if costly else dear.count(now))
 
-    def otp_fanout(self, account: str, recipient: str, now: float, window: float) -> int:
-        """OTP messages in the window to recipients not already messaged within it."""
-        counter = _counter(self._otp, account, window)
-        last = self._recipients.put((account, recipient), now)
-        return counter.add(now) if last is None or now - last > window else counter.count(now)
+
+def _observation(message: Message, ctx: CheckContext) -> Observation:
+    """The message's observation, recorded by the first velocity rule that asks for it."""
+    observation = ctx.observation
+    if observation is None:
+        settings = ctx.settings
+        number = ctx.dest.e164
+        message_class = ctx.message_class
+        otp = message_class is MessageClass.OTP or (
+            message_class is not MessageClass.MARKETING and ctx.analysis.looks_like_otp
+        )
+        observation = ctx.observation = ctx.velocity.observe(
+            message.account,
+            number,
+            block=number[: -settings.config.burst_block_suffix_digits] or number,
+            otp=otp,
+            costly=number.startswith(settings.costly_prefixes),
+            now=ctx.epoch,
+            windows=settings.velocity_windows,
+            caps=settings.velocity_caps,
+        )
+    return observation
 
 
 def velocity_burst(message: Message, ctx: CheckContext) -> Verdict:
+    seen = _observation(message, ctx)
     rule = ctx.settings.rules["velocity.burst"]
-    digits = ctx.dest.e164
-    block = digits[: -ctx.settings.config.burst_block_suffix_digits] or digits
-    count = ctx.velocity.burst(message.account, block, digits, ctx.epoch, rule.window_seconds)
-    if count > rule.threshold:
+    if seen.block_recipients > rule.threshold:
         return reject(
             "velocity.burst",
-            f"{count} recipients in +{block}x... within {rule.window_seconds:g}s (> {rule.threshold:g})",
+            f"{seen.block_recipients} recipients in +{seen.block}x... within {rule.window_seconds:g}s"
+            f" (> {rule.threshold:g})",
         )
     return ACCEPT
 
 
 def velocity_sequential(message: Message, ctx: CheckContext) -> Verdict:
+    seen = _observation(message, ctx)
     rule = ctx.settings.rules["velocity.sequential"]
-    digits = ctx.dest.e164
-    if not digits.isdigit():
-        return ACCEPT
-    count = ctx.velocity.sequential(message.account, int(digits), ctx.epoch, rule.window_seconds)
-    if count >= rule.threshold:
-        block = digits[:-2]
+    if seen.hundred_numbers >= rule.threshold:
         return reject(
             "velocity.sequential",
-            f"{count} distinct numbers in +{block}xx within {rule.window_seconds:g}s (>= {rule.threshold:g})",
+            f"{seen.hundred_numbers} distinct numbers in +{ctx.dest.e164[:-2]}xx within"
+            f" {rule.window_seconds:g}s (>= {rule.threshold:g})",
         )
     return ACCEPT
 
 
 def velocity_high_cost_share(message: Message, ctx: CheckContext) -> Verdict:
-    cfg = ctx.settings
-    rule = cfg.rules["velocity.high_cost_share"]
-    digits = ctx.dest.e164
-    costly = digits.startswith(cfg.costly_prefixes)
-    total, dear = ctx.velocity.share(message.account, costly, ctx.epoch, rule.window_seconds)
-    if costly and total >= rule.min_count and dear / total > rule.threshold:
+    seen = _observation(message, ctx)
+    rule = ctx.settings.rules["velocity.high_cost_share"]
+    total, dear = seen.messages, seen.costly_messages
+    if seen.costly and total >= rule.min_count and dear / total > rule.threshold:
         return reject(
             "velocity.high_cost_share",
             f"{dear}/{total} messages to costly destinations in {rule.window_seconds:g}s"
@@ -208,16 +287,12 @@ def velocity_high_cost_share(message: Message, ctx: CheckContext) -> Verdict:
 
 
 def velocity_otp_fanout(message: Message, ctx: CheckContext) -> Verdict:
-    if ctx.message_class is MessageClass.MARKETING:
-        return ACCEPT
-    if ctx.message_class is not MessageClass.OTP and not ctx.analysis.looks_like_otp:
-        return ACCEPT
+    seen = _observation(message, ctx)
     rule = ctx.settings.rules["velocity.otp_fanout"]
-    number = ctx.dest.e164
-    count = ctx.velocity.otp_fanout(message.account, number, ctx.epoch, rule.window_seconds)
-    if count > rule.threshold:
+    if seen.otp_recipients > rule.threshold:
         return reject(
             "velocity.otp_fanout",
-            f"{count} OTPs to distinct recipients in {rule.window_seconds:g}s (> {rule.threshold:g})",
+            f"{seen.otp_recipients} OTPs to distinct recipients in {rule.window_seconds:g}s"
+            f" (> {rule.threshold:g})",
         )
     return ACCEPT

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m tests.bench.bench_checks [--json] [--messages N] [--recipients N]
 
-The mix: OTP codes (each text distinct), transactional notices with the account's link, marketing
+The figure is CPU time per message (process_time: what the checks cost, even on a busy host);
+wall time is reported alongside. The mix: OTP codes (each text distinct), transactional notices with the account's link, marketing
 campaigns from the 36xxx short code (one text to many recipients), and a tail of fraud (spoofed
 senders, phishing links, high-cost destinations). Recipients are drawn from a pool: repeat
 recipients hit the phone-number cache, as OTP users and customers do. ``--recipients`` equal to
@@ -12,6 +13,7 @@ recipients hit the phone-number cache, as OTP users and customers do. ``--recipi
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import time
@@ -88,26 +90,30 @@ def run(messages: int, recipients: int, seed: int = 7) -> dict[str, float]:
         DuplicateState(),
         PhoneCache(),
     )
-    contexts = [
-        CheckContext(
-            now=datetime.fromtimestamp(START.timestamp() + i / RATE, UTC),
+    start = START.timestamp()
+    # The batch is the benchmark's fixture, not the gateway's: frozen out of the collector, so that
+    # full collections do not traverse it (a long-running gateway freezes its start-up objects too).
+    gc.collect()
+    gc.freeze()
+    rejected = 0
+    wall, cpu = time.perf_counter(), time.process_time()
+    for i, message in enumerate(batch):
+        context = CheckContext(
+            now=datetime.fromtimestamp(start + i / RATE, UTC),
             optouts=optouts,
             velocity=velocity,
             duplicates=duplicates,
             phones=phones,
         )
-        for i in range(messages)
-    ]
-    rejected = 0
-    started = time.perf_counter()
-    for message, context in zip(batch, contexts, strict=True):
         if not pipeline.run(message, context).accepted:
             rejected += 1
-    elapsed = time.perf_counter() - started
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    gc.unfreeze()
     return {
         "messages": messages,
         "recipients": recipients,
-        "us_per_message": elapsed / messages * 1e6,
+        "us_per_message": cpu / messages * 1e6,
+        "wall_us_per_message": wall / messages * 1e6,
         "rejected_share": rejected / messages,
         "phone_cache_hit_rate": phones.hits / max(1, phones.hits + phones.misses),
     }
@@ -125,7 +131,8 @@ def main() -> None:
         print(json.dumps(result))
     else:
         print(
-            f"checks pipeline: {result['us_per_message']:.1f} us/message over {args.messages} messages "
+            f"checks pipeline: {result['us_per_message']:.1f} us/message of CPU "
+            f"({result['wall_us_per_message']:.1f} wall) over {args.messages} messages "
             f"({args.recipients} recipients, phone cache hit rate {result['phone_cache_hit_rate']:.0%}, "
             f"{result['rejected_share']:.1%} rejected)"
         )

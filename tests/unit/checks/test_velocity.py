@@ -162,7 +162,7 @@ def test_velocity_memory_is_bounded() -> None:
     velocity = VelocityState(max_keys=50)
     numbers = [f"336{i:04d}0000" for i in range(1000, 1300)]
     _run_many(numbers, velocity=velocity, step=0.1)
-    assert all(len(m) <= 50 for m in (velocity._blocks, velocity._hundreds, velocity._recipients))
+    assert all(len(m) <= 50 for m in (velocity._blocks, velocity._hundreds, velocity._seen))
 
 
 def test_bucket_count_is_small() -> None:
