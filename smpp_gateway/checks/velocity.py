@@ -40,49 +40,49 @@ DEFAULT_MAX_KEYS = 100_000
 HUNDRED_BLOCK = 100
 
 
-class WindowCounter:
-    """Events in the last ``window`` seconds, in BUCKETS buckets; add() is amortised O(1)."""
+class ShareWindow:
+    """Messages, and costly ones, in the last ``window`` seconds, in BUCKETS buckets.
 
-    __slots__ = ("_counts", "_last", "_width", "total", "window")
+    One object and one call per message for both series; add() is amortised O(1).
+    """
+
+    __slots__ = ("_all", "_costly", "_last", "_width", "costly", "total", "window")
 
     def __init__(self, window: float) -> None:
         self.window = window
         self._width = window / BUCKETS
-        self._counts = [0] * BUCKETS
+        self._all = [0] * BUCKETS
+        self._costly = [0] * BUCKETS
         self._last = -1
-        self.total = 0
+        self.total = self.costly = 0
 
     def _advance(self, index: int) -> None:
         last = self._last
-        if last < 0 or index - last >= BUCKETS:
-            # first use, or idle for a whole window: most keys (a block, a recipient) are sparse
-            if self.total:
-                self._counts = [0] * BUCKETS
-                self.total = 0
-            self._last = index
-            return
-        for step in range(last + 1, index + 1):
-            slot = step % BUCKETS
-            self.total -= self._counts[slot]
-            self._counts[slot] = 0
+        if last < 0 or index - last >= BUCKETS:  # first use, or idle for a whole window
+            self._all, self._costly = [0] * BUCKETS, [0] * BUCKETS
+            self.total = self.costly = 0
+        else:
+            for step in range(last + 1, index + 1):
+                slot = step % BUCKETS
+                self.total -= self._all[slot]
+                self.costly -= self._costly[slot]
+                self._all[slot] = self._costly[slot] = 0
         self._last = index
 
-    def add(self, now: float, amount: int = 1) -> int:
-        """Count ``amount`` events at ``now``; return the total in the window."""
+    def add(self, now: float, costly: bool) -> tuple[int, int]:
+        """Count one message at ``now``; return (messages, costly messages) in the window."""
         index = int(now // self._width)
         if index > self._last:
             self._advance(index)
         elif index <= self._last - BUCKETS:
             index = self._last  # older than the window (clock stepped back): count it as current
-        self._counts[index % BUCKETS] += amount
-        self.total += amount
-        return self.total
-
-    def count(self, now: float) -> int:
-        index = int(now // self._width)
-        if index > self._last:
-            self._advance(index)
-        return self.total
+        slot = index % BUCKETS
+        self._all[slot] += 1
+        self.total += 1
+        if costly:
+            self._costly[slot] += 1
+            self.costly += 1
+        return self.total, self.costly
 
 
 class BoundedMap(OrderedDict[K, V]):
@@ -145,16 +145,6 @@ def event_times(entries: BoundedMap[K, deque[float]], key: K, cap: int) -> deque
     return times
 
 
-def _entry(entries: BoundedMap[K, V], key: K, default: V) -> V:
-    """The entry for ``key`` (marked recently used), ``default`` inserted when absent."""
-    value = entries.get(key)
-    if value is None:
-        entries.put(key, default)
-        return default
-    entries.move_to_end(key)
-    return value
-
-
 class VelocityState:
     """All velocity counters; one instance shared by every message (the gateway owns it)."""
 
@@ -164,7 +154,7 @@ class VelocityState:
         self._seen: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)  # last message per recipient
         self._blocks: BoundedMap[tuple[str, str], deque[float]] = BoundedMap(max_keys)
         self._hundreds: BoundedMap[tuple[str, int], dict[int, float]] = BoundedMap(max_keys)
-        self._shares: BoundedMap[str, tuple[WindowCounter, WindowCounter]] = BoundedMap(max_keys)
+        self._shares: BoundedMap[str, ShareWindow] = BoundedMap(max_keys)
         self._otp: BoundedMap[str, deque[float]] = BoundedMap(max_keys)
 
     def observe(
@@ -185,7 +175,11 @@ class VelocityState:
         recent events the burst and fan-out counters keep (one more than their thresholds).
         """
         burst_window, sequential_window, share_window, otp_window = windows
-        last = self._seen.put((account, number), now)
+        seen, key = self._seen, (account, number)
+        last = seen.pop(key, None)  # BoundedMap.put, inline: this runs for every message
+        seen[key] = now
+        if last is None and len(seen) > seen.max_keys:
+            seen.popitem(last=False)
         block_recipients = otp_recipients = 0
         if last is None or now - last > burst_window:  # a recipient new to the block's window
             block_recipients = recent_events(
@@ -209,7 +203,14 @@ class VelocityState:
         if not number.isdigit():
             return 0
         value = int(number)
-        seen = _entry(self._hundreds, (account, value // HUNDRED_BLOCK), {})
+        key = (account, value // HUNDRED_BLOCK)
+        hundreds = self._hundreds
+        seen = hundreds.get(key)
+        if seen is None:
+            seen = {}
+            hundreds.put(key, seen)
+        else:
+            hundreds.move_to_end(key)
         seen[value % HUNDRED_BLOCK] = now
         if len(seen) == 1:
             return 1
@@ -218,12 +219,11 @@ class VelocityState:
 
     def _share(self, account: str, costly: bool, now: float, window: float) -> tuple[int, int]:
         """(messages, costly messages) in the window, this one included."""
-        pair = self._shares.get(account)
-        if pair is None or pair[0].window != window:  # new, or the window was reconfigured
-            pair = (WindowCounter(window), WindowCounter(window))
-            self._shares.put(account, pair)
-        total, dear = pair
-        return total.add(now), (dear.add(now) if costly else dear.count(now))
+        counter = self._shares.get(account)
+        if counter is None or counter.window != window:  # new, or the window was reconfigured
+            counter = ShareWindow(window)
+            self._shares.put(account, counter)
+        return counter.add(now, costly)
 
 
 def _observation(message: Message, ctx: CheckContext) -> Observation:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smpp_gateway.checks import DuplicateState, RuleSettings, VelocityState
-from smpp_gateway.checks.velocity import BUCKETS, BoundedMap, WindowCounter
+from smpp_gateway.checks.velocity import BUCKETS, BoundedMap, ShareWindow
 from smpp_gateway.message import MessageClass
 from smpp_gateway.smpp.constants import CommandStatus
 
@@ -16,21 +16,30 @@ from .helpers import WEDNESDAY_11H_PARIS, context, message, open_policy, pipelin
 T0 = WEDNESDAY_11H_PARIS
 
 
-def test_window_counter_forgets_old_buckets() -> None:
-    counter = WindowCounter(60)
-    assert counter.add(0) == 1
-    assert counter.add(30) == 2
-    assert counter.add(59) == 3
-    assert counter.count(65) == 2  # the bucket of t=0 left the window
-    assert counter.count(200) == 0
-    assert counter.add(200) == 1
+def test_share_window_forgets_old_buckets() -> None:
+    counter = ShareWindow(60)
+    assert counter.add(0, costly=True) == (1, 1)
+    assert counter.add(30, costly=False) == (2, 1)
+    assert counter.add(59, costly=False) == (3, 1)
+    assert counter.add(65, costly=False) == (3, 0)  # the bucket of t=0 left the window
+    assert counter.add(200, costly=True) == (1, 1)
 
 
-def test_window_counter_tolerates_a_clock_step_back() -> None:
-    counter = WindowCounter(60)
-    counter.add(1000)
-    assert counter.add(990) == 2  # inside the window: counted where it belongs
-    assert counter.add(0) == 3  # far older than the window: counted as current, never lost
+def test_share_window_tolerates_a_clock_step_back() -> None:
+    counter = ShareWindow(60)
+    counter.add(1000, costly=False)
+    assert counter.add(990, costly=False) == (2, 0)  # inside the window: counted where it belongs
+    assert counter.add(0, costly=False) == (3, 0)  # far older than the window: counted as current
+
+
+def test_recent_events_are_capped_and_windowed() -> None:
+    from collections import deque
+
+    from smpp_gateway.checks.velocity import recent_events
+
+    times: deque[float] = deque(maxlen=3)
+    assert [recent_events(times, t, 10) for t in (0, 1, 2, 3, 4)] == [1, 2, 3, 3, 3]
+    assert recent_events(times, 30, 10) == 1
 
 
 def test_bounded_map_evicts_the_least_recently_used() -> None:
