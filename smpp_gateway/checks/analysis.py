@@ -177,7 +177,9 @@ def has_opt_out_mention(words: list[str]) -> bool:
     return False
 
 
-@lru_cache(maxsize=4096)
+# Small on purpose: only campaigns repeat a text, and they do it in bursts; a large cache of unique
+# texts (every OTP) would only keep thousands of objects alive for the garbage collector to walk.
+@lru_cache(maxsize=256)
 def analyse(text: str) -> Analysis:
     return Analysis(text)
 
