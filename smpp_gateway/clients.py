@@ -251,7 +251,7 @@ class ClientSide:
         self._in_flight[key] = result
         outcome: bool | None = None
         try:
-            outcome = await self._verify_once(conn, system_id, account, password)
+            outcome = await self._verify_once(conn, system_id, account, password, digest)
         finally:
             if self._in_flight.get(key) is result:
                 del self._in_flight[key]
@@ -263,9 +263,13 @@ class ClientSide:
         return hmac.new(self._cache_key, password.encode("latin-1", "replace"), hashlib.sha256).digest()
 
     async def _verify_once(
-        self, conn: SmppConnection, system_id: str, account: AccountConfig | None, password: str
+        self,
+        conn: SmppConnection,
+        system_id: str,
+        account: AccountConfig | None,
+        password: str,
+        digest: bytes,
     ) -> bool | None:
-        digest = self._digest(password)
         password_hash = account.password_hash if account is not None else None
         self._verify_waiting += 1
         try:
