@@ -8,7 +8,10 @@ phone number or a message id. Each gateway owns its registry, so tests can run s
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from typing import Any, Self
+
+import prometheus_client
+from prometheus_client import CollectorRegistry
 
 from .smpp.constants import CommandStatus
 
@@ -30,6 +33,49 @@ RECEIPT_DELAY_BUCKETS = (
     24 * 3600.0,
     72 * 3600.0,
 )
+
+
+class _MemoLabels:
+    """``labels(*values)`` answered from a plain dict after the first call.
+
+    prometheus_client's ``labels`` converts every value to ``str`` and takes a lock on every call;
+    the hot path calls it several times per message with the same few label sets. Label values are
+    bounded (see above), so the memo is too; ``remove`` and ``clear`` drop it with the children.
+    """
+
+    _memo: dict[tuple[object, ...], Any]
+
+    def labels(self, *values: object, **named: object) -> Self:
+        if named:
+            return super().labels(*values, **named)  # type: ignore[misc, no-any-return]
+        try:
+            return self._memo[values]  # type: ignore[no-any-return]
+        except AttributeError:
+            self._memo = {}
+        except KeyError:
+            pass
+        child = self._memo[values] = super().labels(*values)  # type: ignore[misc]
+        return child  # type: ignore[no-any-return]
+
+    def remove(self, *values: Any) -> None:
+        self._memo = {}
+        super().remove(*values)  # type: ignore[misc]
+
+    def clear(self) -> None:
+        self._memo = {}
+        super().clear()  # type: ignore[misc]
+
+
+class Counter(_MemoLabels, prometheus_client.Counter):
+    pass
+
+
+class Gauge(_MemoLabels, prometheus_client.Gauge):
+    pass
+
+
+class Histogram(_MemoLabels, prometheus_client.Histogram):
+    pass
 
 
 def status_label(status: int) -> str:

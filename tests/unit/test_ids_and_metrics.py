@@ -41,3 +41,30 @@ def test_contract_metric_names_exist() -> None:
         metrics.registry.get_sample_value("smppgw_submits_total", {"account": "demo", "outcome": "accepted"})
         == 1
     )
+
+
+def test_label_children_are_memoised_and_forgotten_with_remove_and_clear() -> None:
+    metrics = Metrics()
+    child = metrics.submits.labels("demo", "accepted")
+    assert metrics.submits.labels("demo", "accepted") is child
+    assert metrics.submits.labels(account="demo", outcome="accepted") is child  # the library's own path
+    child.inc(2)
+    metrics.submits.labels("demo", "accepted").inc()
+
+    def accepted() -> float | None:
+        return metrics.registry.get_sample_value(
+            "smppgw_submits_total", {"account": "demo", "outcome": "accepted"}
+        )
+
+    assert accepted() == 3
+    metrics.submits.remove("demo", "accepted")
+    assert accepted() is None
+    fresh = metrics.submits.labels("demo", "accepted")
+    assert fresh is not child  # a removed child is never handed out again
+    fresh.inc()
+    assert accepted() == 1
+    metrics.route_circuit_state.labels("fr").set(2)
+    metrics.route_circuit_state.clear()
+    assert metrics.registry.get_sample_value("smppgw_route_circuit_state", {"route": "fr"}) is None
+    metrics.route_circuit_state.labels("fr").set(1)
+    assert metrics.registry.get_sample_value("smppgw_route_circuit_state", {"route": "fr"}) == 1
