@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from . import (
+    AttemptRecord,
     IdMapping,
     MessageRecord,
     MessageStory,
@@ -55,6 +56,26 @@ _WRITES: Final[dict[type, tuple[str, Callable[[Any], Sequence[object]]]]] = {
     **schema.WRITES,
     IdMapping: (schema.MAPPING_INSERT, lambda op: ()),
 }
+
+# Inserts into tables no other operation of this group reads or changes: within a stretch of them,
+# their relative order does not matter, so each type is written by one executemany (the submit path
+# appends a message and its id mapping in turn, which would otherwise be a statement per row).
+_INDEPENDENT_INSERTS: Final = frozenset({MessageRecord, AttemptRecord, IdMapping})
+
+
+def _runs(ops: Sequence[WriteOp]) -> Iterator[tuple[type, list[WriteOp]]]:
+    """``ops`` as (type, operations) groups to apply in order: consecutive operations of one type,
+    and, within a stretch of ``_INDEPENDENT_INSERTS``, all of one type together."""
+    gathered: dict[type, list[WriteOp]] = {}
+    for op_type, group in itertools.groupby(ops, type):
+        if op_type in _INDEPENDENT_INSERTS:
+            gathered.setdefault(op_type, []).extend(group)
+            continue
+        yield from gathered.items()
+        gathered = {}
+        yield op_type, list(group)
+    yield from gathered.items()
+
 
 # Primary result codes that mean "the environment failed, the same statement may succeed later":
 # BUSY, LOCKED, NOMEM, READONLY, INTERRUPT, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOTADB.
@@ -230,7 +251,7 @@ class SqliteStore:
         conn = self._connection()
         pending_ids: list[int] = []
         with self._transaction(conn):
-            for op_type, group in itertools.groupby(ops, type):
+            for op_type, group in _runs(ops):
                 try:
                     statement, params = _WRITES[op_type]
                 except KeyError:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smpp_gateway.smpp.constants import MessageState
 from smpp_gateway.store import (
@@ -37,7 +39,7 @@ from smpp_gateway.store import (
     normalize_carrier_id,
 )
 from smpp_gateway.store import sqlite_schema as schema
-from smpp_gateway.store.sqlite import SqliteStore, _translate
+from smpp_gateway.store.sqlite import _INDEPENDENT_INSERTS, SqliteStore, _runs, _translate
 
 
 def message(gateway_id: str, **changes: Any) -> MessageRecord:
@@ -158,6 +160,56 @@ def test_a_batch_is_atomic_a_rejected_operation_rolls_back_all(store: SqliteStor
         store.write([message("g2"), mapping("g2", "c2"), message("g1")])
     assert store.message("g2") is None
     assert store.mapping_by_carrier_id("direct", "c2") is None
+
+
+def test_interleaved_operations_of_one_batch_apply_as_if_in_order(store: SqliteStore) -> None:
+    attempt = AttemptRecord(gateway_id="g1", route="fr", carrier="slow", started_at=1000.0, timed_out=True)
+    store.write(
+        [
+            message("g1"),
+            mapping("g1", "c1"),
+            attempt,
+            ReceiptUpdate(gateway_id="g1", receipt_state=2, receipt_at=1010.0, receipt_latency=10.0),
+            message("g2"),
+            mapping("g2", "c2"),
+            OptOut(number="33612345678", account="demo"),
+            OptOutRemoval(number="33612345678", account="demo"),
+            message("g3"),
+            OptOut(number="33612345679", account="demo"),
+            ReceiptUpdate(gateway_id="g3", receipt_state=5, receipt_at=1020.0, receipt_latency=20.0),
+        ]
+    )
+    first, third = store.message("g1"), store.message("g3")
+    assert first is not None
+    assert first.receipt_state == 2
+    assert third is not None
+    assert third.receipt_state == 5
+    assert store.mapping_by_carrier_id("direct", "c2") is not None
+    assert [optout.number for optout in store.opt_outs()] == ["33612345679"]
+    assert store.message_story("g1") is not None
+
+
+# Two independent insert types and two others: the regrouping is all the property needs.
+_KINDS = (MessageRecord, IdMapping, OptOut, ReceiptUpdate)
+
+
+@given(st.lists(st.tuples(st.sampled_from(_KINDS), st.integers()), max_size=40))
+def test_runs_reorder_only_independent_inserts_and_keep_each_type_in_order(
+    ops: list[tuple[type, int]],
+) -> None:
+    # Stand-ins of the operation types: _runs looks only at type(op).
+    values = [kind.__new__(kind) for kind, _ in ops]
+    position = {id(value): index for index, value in enumerate(values)}
+    groups = list(_runs(values))  # type: ignore[arg-type]
+    flat = [value for _, group in groups for value in group]
+    assert sorted(position[id(value)] for value in flat) == list(range(len(values)))
+    assert all(type(value) is kind for kind, group in groups for value in group)
+    order = [position[id(value)] for value in flat]
+    for later, after in enumerate(order):
+        for before in order[:later]:
+            kinds = {type(values[before]), type(values[after])}
+            if not kinds <= _INDEPENDENT_INSERTS or len(kinds) == 1:
+                assert before < after  # only two independent inserts of different types may swap
 
 
 def test_an_unknown_operation_is_rejected(store: SqliteStore) -> None:
