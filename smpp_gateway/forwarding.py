@@ -135,8 +135,7 @@ class Forwarder:
         timed_out = False
         response: Response | None = None
         try:
-            async with asyncio.timeout_at(deadline):
-                response = await pool.submit(pdu, deadline, sticky=id(result))
+            response = await pool.submit(pdu, deadline, sticky=id(result))
         except (RequestTimeout, TimeoutError):
             timed_out = True
             result.attempts.append(Attempt(route, carrier, None, "timeout"))

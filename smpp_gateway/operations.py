@@ -130,7 +130,7 @@ class Operations:
         loop = asyncio.get_running_loop()
         try:
             response = await pool.submit(outbound, loop.time() + self.gateway.config.submit_deadline)
-        except (CarrierUnavailable, LinkLost, RequestTimeout, RequestRejected):
+        except (CarrierUnavailable, LinkLost, RequestTimeout, RequestRejected, TimeoutError):
             return pdu.make_response(failure)
         if response.command_status != CommandStatus.ESME_ROK:
             return pdu.make_response(response.command_status)

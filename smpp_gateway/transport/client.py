@@ -104,8 +104,23 @@ class CarrierBind:
             await asyncio.gather(self._task, return_exceptions=True)
         self._set_state(BindState.STOPPED)
 
-    async def submit(self, pdu: Request) -> Response:
-        """Send within the window and TPS limit; raises LinkLost / RequestTimeout / CarrierUnavailable."""
+    async def submit(self, pdu: Request, deadline: float) -> Response:
+        """Send within the window and TPS limit and answer by ``deadline`` (loop time); raises LinkLost,
+        RequestTimeout, CarrierUnavailable, or TimeoutError when the deadline passes first."""
+        now = asyncio.get_running_loop().time()
+        if (
+            deadline - now >= self.config.response_timeout
+            and self.paused_until <= now
+            and self.config.max_tps is None
+            and not self._window.locked()
+        ):
+            # Nothing to wait for but the response, and the connection gives up on that before the
+            # deadline: no deadline timer needed (this is the path of nearly every message).
+            return await self._send(pdu)
+        async with asyncio.timeout_at(deadline):
+            return await self._send(pdu)
+
+    async def _send(self, pdu: Request) -> Response:
         async with self._window:
             await self._pace()
             connection = self.connection

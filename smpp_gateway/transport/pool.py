@@ -58,14 +58,15 @@ class CarrierPool:
         await asyncio.gather(*(bind.stop(timeout) for bind in self.binds), return_exceptions=True)
 
     async def submit(self, pdu: Request, deadline: float, sticky: object = None) -> Response:
-        """Submit before ``deadline`` (loop time). Raises CarrierUnavailable, LinkLost, RequestTimeout."""
+        """Submit, answered by ``deadline`` (loop time). Raises CarrierUnavailable, LinkLost,
+        RequestTimeout, or TimeoutError when the deadline passes first."""
         loop = asyncio.get_running_loop()
         while True:
             bind = self._choose(sticky, loop.time())
             if bind is None:
                 # Fail fast: the caller fails over to the next route rather than waiting for a reconnect.
                 raise CarrierUnavailable(f"{self.name}: no bound connection")
-            response = await bind.submit(pdu)
+            response = await bind.submit(pdu, deadline)
             if response.command_status in THROTTLE_STATUSES and loop.time() < deadline:
                 bind.back_off(loop.time())
                 if self.on_throttled is not None:
