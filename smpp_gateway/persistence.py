@@ -68,7 +68,7 @@ class GatewayStore:
         self._recent: OrderedDict[tuple[str, str], IdMapping] = OrderedDict()
         self._by_gateway_id: dict[str, IdMapping] = {}
         self._retention: asyncio.Task[None] | None = None
-        self._shared_barrier: asyncio.Future[None] | None = None
+        self._barrier_waiters: list[asyncio.Future[None]] | None = None
         # carrier name -> how it writes ids in submit_sm_resp (CarrierConfig.id_format); set by the gateway.
         self.id_formats: dict[str, IdFormat] = {}
 
@@ -113,31 +113,35 @@ class GatewayStore:
 
         Every caller in one event-loop pass shares one writer barrier: the barrier is issued by a
         callback that runs after the appends already queued, so it covers them all, and a caller that
-        appends after it was issued waits for the next one. One barrier per pass, not per message.
+        appends after it was issued waits for the next one. One barrier per pass, not per message;
+        each caller waits on its own future, so a cancelled caller leaves the others waiting.
         """
-        shared = self._shared_barrier
-        if shared is None:
-            loop = asyncio.get_running_loop()
-            shared = self._shared_barrier = loop.create_future()
-            # Mark the outcome retrieved even if every waiter was cancelled meanwhile.
-            shared.add_done_callback(lambda done: done.cancelled() or done.exception())
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        waiters = self._barrier_waiters
+        if waiters is None:
+            waiters = self._barrier_waiters = []
             loop.call_soon(self._issue_barrier)
-        await asyncio.shield(shared)
+        waiters.append(waiter)
+        await waiter
 
     def _issue_barrier(self) -> None:
-        shared, self._shared_barrier = self._shared_barrier, None
-        if shared is None:
+        waiters, self._barrier_waiters = self._barrier_waiters, None
+        if not waiters:
             return
         task = asyncio.ensure_future(self.writer.barrier())
 
         def settle(done: asyncio.Future[None]) -> None:
-            if shared.done():
-                return
-            error = done.exception()
-            if error is not None:
-                shared.set_exception(error)
-            else:
-                shared.set_result(None)
+            error = None if done.cancelled() else done.exception()
+            for waiter in waiters:
+                if waiter.done():  # its caller was cancelled
+                    continue
+                if done.cancelled():  # the writer is closing
+                    waiter.cancel()
+                elif error is not None:
+                    waiter.set_exception(error)
+                else:
+                    waiter.set_result(None)
 
         task.add_done_callback(settle)
 

@@ -1,0 +1,67 @@
+"""GatewayStore.durable: one writer barrier per event-loop pass, shared by every caller of that pass."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from smpp_gateway.config import StoreConfig
+from smpp_gateway.metrics import Metrics
+from smpp_gateway.persistence import GatewayStore
+from smpp_gateway.store import StoreUnavailable
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[GatewayStore]:
+    gateway_store = GatewayStore(
+        StoreConfig(path=tmp_path / "gw.sqlite"), Metrics(), wall_clock=lambda: 1000.0
+    )
+    await gateway_store.start()
+    try:
+        yield gateway_store
+    finally:
+        await gateway_store.close(5)
+
+
+def count_barriers(store: GatewayStore) -> list[int]:
+    issued = [0]
+    barrier = store.writer.barrier
+
+    async def counted() -> None:
+        issued[0] += 1
+        await barrier()
+
+    store.writer.barrier = counted  # type: ignore[method-assign]
+    return issued
+
+
+async def test_callers_of_one_pass_share_one_barrier_and_see_their_writes(store: GatewayStore) -> None:
+    issued = count_barriers(store)
+    for number in range(5):
+        store.add_opt_out(f"3361234567{number}", "demo", "")
+    await asyncio.gather(*(store.durable() for _ in range(5)))
+    assert issued == [1]
+    assert len(await store.opt_outs()) == 5
+    await store.durable()  # a later pass: a barrier of its own
+    assert issued == [2]
+
+
+async def test_a_cancelled_caller_leaves_the_others_waiting(store: GatewayStore) -> None:
+    first, second = asyncio.ensure_future(store.durable()), asyncio.ensure_future(store.durable())
+    await asyncio.sleep(0)  # both wait on the barrier of this pass
+    first.cancel()
+    await second
+    assert first.cancelled()
+    assert second.done()
+
+
+async def test_a_failing_store_fails_every_caller_of_the_pass(store: GatewayStore) -> None:
+    async def failing() -> None:
+        raise StoreUnavailable("disk full")
+
+    store.writer.barrier = failing  # type: ignore[method-assign]
+    results = await asyncio.gather(store.durable(), store.durable(), return_exceptions=True)
+    assert [type(result) for result in results] == [StoreUnavailable, StoreUnavailable]
