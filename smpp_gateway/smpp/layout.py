@@ -285,15 +285,6 @@ Decoder = Callable[[bytes, int, int, int], p.Pdu]
 Encoder = Callable[[p.Pdu], bytes]
 
 
-def _twin(cls: type[p.Pdu]) -> type:
-    """A mutable subclass of ``cls`` with the same slots. Decoding fills one with plain attribute
-    stores (which CPython specialises; a frozen dataclass routes each through ``object.__setattr__``,
-    3.5 us for a submit_sm) and then assigns ``__class__ = cls``, which CPython allows between
-    classes of identical layout: the result is an ordinary, frozen ``cls``."""
-    namespace = {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__}
-    return type(f"_Mutable{cls.__name__}", (cls,), namespace)
-
-
 # deliver_sm_resp's message_id is unused (always empty); clients that omit it still acknowledge the
 # receipt, and treating their answer as an error would make us deliver the receipt again.
 _BODY_OPTIONAL_WHEN_OK = frozenset({p.DeliverSmResp})
@@ -379,7 +370,7 @@ def compile_layout(
         **_GLOBALS,
         **{name: value for field in layout for name, value in field.namespace().items()},
         "CLS": cls,
-        "TWIN": _twin(cls),
+        "TWIN": p.mutable_twin(cls),
         "COMMAND_ID": cls.command_id,
         "BARE": partial(_bare, response),
         "OMITTED": partial(_encode_omitted, response, bool(layout)),
