@@ -42,10 +42,16 @@ def address_type(address: str) -> tuple[Ton, Npi]:
 class ReceiptFactory:
     def __init__(self) -> None:
         self._texts: dict[tuple[int, int, MessageState, str], tuple[bytes, bytes]] = {}
-        self._tlvs: dict[MessageState, tuple[Tlv, ...]] = {}
+        # Per state: the TLVs before the id, the id's tag, the TLVs after it.
+        self._tlvs: dict[MessageState, tuple[tuple[Tlv, ...], int, tuple[Tlv, ...]]] = {}
         self._template = DeliverSm(
             source_addr_ton=Ton.INTERNATIONAL, source_addr_npi=Npi.ISDN, esm_class=EsmClass.DELIVERY_RECEIPT
         )
+        self._address_types: dict[str, tuple[Ton, Npi]] = {}
+        # The last date seen in each role and its minute: the carrier's wall clock hands out the same
+        # datetime for a millisecond, so consecutive receipts mostly share both.
+        self._submitted: tuple[datetime | None, int] = (None, 0)
+        self._done: tuple[datetime | None, int] = (None, 0)
 
     def build(
         self,
@@ -60,7 +66,15 @@ class ReceiptFactory:
     ) -> DeliverSm:
         """The receipt deliver_sm: from the handset to the original sender, esm_class 0x04."""
         preview = text[:TEXT_PREVIEW_CHARS]
-        key = (_minute(submitted), _minute(done), state, preview)
+        last, submitted_minute = self._submitted
+        if submitted is not last:
+            submitted_minute = _minute(submitted)
+            self._submitted = (submitted, submitted_minute)
+        last, done_minute = self._done
+        if done is not last:
+            done_minute = _minute(done)
+            self._done = (done, done_minute)
+        key = (submitted_minute, done_minute, state, preview)
         parts = self._texts.get(key)
         if parts is None:
             parts = self._text_template(state, submitted, done, preview)
@@ -69,18 +83,30 @@ class ReceiptFactory:
             self._texts[key] = parts
         tlvs = self._tlvs.get(state)
         if tlvs is None:
-            tlvs = self._tlvs[state] = receipt_tlvs(Receipt(message_id=_PLACEHOLDER, state=state))
-        ton, npi = address_type(sender)
+            tlvs = self._tlvs[state] = self._tlv_template(state)
+        head, tag, tail = tlvs
+        types = self._address_types.get(sender)
+        if types is None:
+            if len(self._address_types) >= _MAX_TEMPLATES:
+                self._address_types.clear()
+            types = self._address_types[sender] = address_type(sender)
+        ton, npi = types
         pdu: DeliverSm = self._template.evolve(
             source_addr=handset,
             dest_addr_ton=ton,
             dest_addr_npi=npi,
             destination_addr=sender,
             short_message=parts[0] + message_id.encode("ascii") + parts[1],
-            tlvs=tuple(Tlv(item.tag, message_id) if item.value == _PLACEHOLDER else item for item in tlvs),
+            tlvs=(*head, Tlv(tag, message_id), *tail),
             sequence_number=sequence,
         )
         return pdu
+
+    @staticmethod
+    def _tlv_template(state: MessageState) -> tuple[tuple[Tlv, ...], int, tuple[Tlv, ...]]:
+        tlvs = receipt_tlvs(Receipt(message_id=_PLACEHOLDER, state=state))
+        index = next(i for i, item in enumerate(tlvs) if item.value == _PLACEHOLDER)
+        return tlvs[:index], tlvs[index].tag, tlvs[index + 1 :]
 
     @staticmethod
     def _text_template(

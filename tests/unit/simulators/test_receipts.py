@@ -82,3 +82,15 @@ def test_mo_pdus_split_long_text_and_pick_the_coding() -> None:
     assert all(part.data_coding == 8 and part.esm_class & EsmClass.UDHI for part in parts)
     text = "".join(decode_text(user_data(part).payload, 8) for part in parts)
     assert text == "Arrêtez ✓ " * 20
+
+
+def test_factory_dates_follow_each_receipt_not_the_previous_one() -> None:
+    factory = ReceiptFactory()
+    later = SUBMITTED + timedelta(minutes=7)
+    dates = [(SUBMITTED, SUBMITTED), (SUBMITTED, later), (later, later), (SUBMITTED, SUBMITTED)]
+    for submitted, done in dates:
+        pdu = factory.build("5", MessageState.DELIVERED, submitted, done, "hi", "336", "ACME")
+        parsed = parse_receipt(pdu)
+        assert parsed is not None
+        minutes = (submitted.replace(second=0, tzinfo=None), done.replace(second=0, tzinfo=None))
+        assert (parsed.submit_date, parsed.done_date) == minutes
