@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 OutboundPdu = SubmitSm | DataSm
 RECEIPT_BITS = 0x03
+# Plain ints: IntFlag arithmetic builds enum members, a few microseconds per message.
+_ASK_FINAL_RECEIPT = int(RegisteredDelivery.SMSC_RECEIPT_FINAL)
+_OK = int(CommandStatus.ESME_ROK)
 
 
 @dataclass(slots=True)
@@ -63,7 +66,7 @@ class ForwardResult:
 def outbound_pdu(pdu: OutboundPdu, source: Address) -> OutboundPdu:
     """The PDU as the carrier sees it: our sender decision, and a receipt always requested (the gateway
     measures every route's delivery; the client still gets only the receipts it asked for)."""
-    registered = (pdu.registered_delivery & ~RECEIPT_BITS) | RegisteredDelivery.SMSC_RECEIPT_FINAL
+    registered = (int(pdu.registered_delivery) & ~RECEIPT_BITS) | _ASK_FINAL_RECEIPT
     return pdu.evolve(
         sequence_number=0,
         source_addr=source.addr,
@@ -86,36 +89,46 @@ class Forwarder:
         loop = asyncio.get_running_loop()
         started = loop.time()
         result = ForwardResult(status=CommandStatus.ESME_RSUBMITFAIL)
+        # Parts of one message stay on one connection; a lone PDU may take any.
+        sticky = id(result) if len(pdus) > 1 else None
         for index, candidate in enumerate(candidates):
             if loop.time() >= deadline:
                 break
             decision = apply_sender_policy(candidate.route, message)
             outbound = [outbound_pdu(pdu, decision.address) for pdu in pdus]
-            first = await self._send(candidate, outbound[0], deadline, result)
-            if first is not None and first.command_status == CommandStatus.ESME_ROK:
-                result.status = CommandStatus.ESME_ROK
+            first = await self._send(candidate, outbound[0], deadline, result, sticky)
+            if first is not None and first.command_status == _OK:
+                result.status = _OK
                 result.candidate = candidate
                 result.sent_source = decision.address
                 result.rewrite_reason = decision.reason if decision.rewritten else ""
                 result.carrier_message_ids.append(_message_id(first))
-                result.part_statuses.append(CommandStatus.ESME_ROK)
-                await self._send_rest(candidate, outbound[1:], deadline, result)
+                result.part_statuses.append(_OK)
+                if len(outbound) > 1:
+                    await self._send_rest(candidate, outbound[1:], deadline, result, sticky)
                 break
             if index + 1 < len(candidates):
                 self.metrics.route_failovers.labels(candidate.route.name).inc()
         else:
             if not candidates:
                 log.info("no route for %s to %s", message.account, message.destination.addr[:4] + "…")
-        if not result.accepted:
+        if result.status != _OK:
             result.status = _client_status(result.attempts)
             result.part_statuses = [result.status] * len(pdus)
         result.latency = loop.time() - started
         return result
 
     async def _send_rest(
-        self, candidate: Candidate, rest: Sequence[OutboundPdu], deadline: float, result: ForwardResult
+        self,
+        candidate: Candidate,
+        rest: Sequence[OutboundPdu],
+        deadline: float,
+        result: ForwardResult,
+        sticky: object,
     ) -> None:
-        responses = await asyncio.gather(*(self._send(candidate, pdu, deadline, result) for pdu in rest))
+        responses = await asyncio.gather(
+            *(self._send(candidate, pdu, deadline, result, sticky) for pdu in rest)
+        )
         for response in responses:
             if response is not None and response.command_status == CommandStatus.ESME_ROK:
                 result.carrier_message_ids.append(_message_id(response))
@@ -126,7 +139,12 @@ class Forwarder:
                 result.part_statuses.append(_client_status([Attempt("", "", status)]))
 
     async def _send(
-        self, candidate: Candidate, pdu: OutboundPdu, deadline: float, result: ForwardResult
+        self,
+        candidate: Candidate,
+        pdu: OutboundPdu,
+        deadline: float,
+        result: ForwardResult,
+        sticky: object = None,
     ) -> Response | None:
         route, carrier = candidate.route.name, candidate.carrier
         pool = self.pools[carrier]
@@ -135,7 +153,7 @@ class Forwarder:
         timed_out = False
         response: Response | None = None
         try:
-            response = await pool.submit(pdu, deadline, sticky=id(result))
+            response = await pool.submit(pdu, deadline, sticky=sticky)
         except (RequestTimeout, TimeoutError):
             timed_out = True
             result.attempts.append(Attempt(route, carrier, None, "timeout"))
@@ -143,7 +161,7 @@ class Forwarder:
         except (LinkLost, CarrierUnavailable, RequestRejected, SmppError) as error:
             result.attempts.append(Attempt(route, carrier, None, str(error)))
         now = loop.time()
-        ok = response is not None and response.command_status == CommandStatus.ESME_ROK
+        ok = response is not None and response.command_status == _OK
         if response is not None:
             result.attempts.append(Attempt(route, carrier, response.command_status))
             self.metrics.route_carrier_responses.labels(

@@ -80,12 +80,19 @@ class Histogram(_MemoLabels, prometheus_client.Histogram):
 
 def status_label(status: int) -> str:
     """A bounded label for any status: its name, 'vendor_0x4XX' or 'other'."""
-    try:
-        return CommandStatus(status).name
-    except ValueError:
-        if 0x400 <= status <= 0x4FF:
-            return f"vendor_{status:#05x}"
-        return "other"
+    label = _STATUS_LABELS.get(status)
+    if label is None:
+        try:
+            label = CommandStatus(status).name
+        except ValueError:
+            label = f"vendor_{status:#05x}" if 0x400 <= status <= 0x4FF else "other"
+        if len(_STATUS_LABELS) < 4096:  # statuses are 32-bit: keep the memo bounded whatever peers send
+            _STATUS_LABELS[status] = label
+    return label
+
+
+# status -> label: the enum lookup costs more than everything else around one carrier response.
+_STATUS_LABELS: dict[int, str] = {}
 
 
 class Metrics:

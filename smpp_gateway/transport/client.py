@@ -12,6 +12,7 @@ import asyncio
 import logging
 import random
 import ssl
+from collections import deque
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Protocol
@@ -45,6 +46,52 @@ class CarrierUnavailable(ConnectionError):
     """No bound connection could take the request."""
 
 
+class Window:
+    """The request slots of one bind, handed out in arrival order.
+
+    ``asyncio.Semaphore`` with a synchronous fast path: ``take()`` is a plain comparison when a slot
+    is free and nobody queues, which is how nearly every submit finds it.
+    """
+
+    __slots__ = ("_waiters", "size", "used")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.used = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def has_room(self) -> bool:
+        return self.used < self.size and not self._waiters
+
+    def take(self) -> bool:
+        """Take a slot if one is free now (and nobody queues for one)."""
+        if self.used < self.size and not self._waiters:
+            self.used += 1
+            return True
+        return False
+
+    async def wait(self) -> None:
+        """Queue for a slot; ``release`` hands it over (``used`` counts it all along)."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed a slot, but cancelled before using it
+                self.release()
+            raise
+
+    def release(self) -> None:
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():  # skip those whose caller gave up
+                waiter.set_result(None)
+                return
+        self.used -= 1
+
+
 class CarrierBind:
     """One connection to a carrier. ``mode``: transceiver, transmitter or receiver."""
 
@@ -66,7 +113,7 @@ class CarrierBind:
         self.connection: SmppConnection | None = None
         self.paused_until = 0.0
         self._rng = rng or random.Random()
-        self._window = asyncio.Semaphore(config.window)
+        self._window = Window(config.window)
         self._stopping = False
         self._bound_event = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -82,7 +129,7 @@ class CarrierBind:
 
     @property
     def in_flight(self) -> int:
-        return self.config.window - self._window._value
+        return self._window.used
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"carrier:{self.label}")
@@ -112,7 +159,7 @@ class CarrierBind:
             deadline - now >= self.config.response_timeout
             and self.paused_until <= now
             and self.config.max_tps is None
-            and not self._window.locked()
+            and self._window.has_room
         ):
             # Nothing to wait for but the response, and the connection gives up on that before the
             # deadline: no deadline timer needed (this is the path of nearly every message).
@@ -121,12 +168,17 @@ class CarrierBind:
             return await self._send(pdu)
 
     async def _send(self, pdu: Request) -> Response:
-        async with self._window:
+        window = self._window
+        if not window.take():
+            await window.wait()
+        try:
             await self._pace()
             connection = self.connection
             if connection is None or self.state is not BindState.BOUND:
                 raise CarrierUnavailable(f"{self.label} is {self.state}")
             return await connection.request(pdu)
+        finally:
+            window.release()
 
     def back_off(self, now: float) -> None:
         """The carrier said RTHROTTLED/RMSGQFUL: send nothing on this bind for a while."""

@@ -81,11 +81,21 @@ class CarrierPool:
             if pinned is not None and pinned.can_submit:
                 self._sticky.move_to_end(sticky)
                 return pinned
-        usable = [bind for bind in self.binds if bind.can_submit]
-        if not usable:
-            return None
-        ready = [bind for bind in usable if bind.paused_until <= now] or usable
-        choice = min(ready, key=lambda bind: bind.in_flight)
+        # The least busy bind that can send now; a paused one only when all usable ones are paused.
+        choice: CarrierBind | None = None
+        paused: CarrierBind | None = None
+        for bind in self.binds:
+            if not bind.can_submit:
+                continue
+            if bind.paused_until > now:
+                if paused is None or bind.in_flight < paused.in_flight:
+                    paused = bind
+            elif choice is None or bind.in_flight < choice.in_flight:
+                choice = bind
+        if choice is None:
+            if paused is None:
+                return None
+            choice = paused
         if sticky is not None:
             self._sticky[sticky] = choice
             if len(self._sticky) > MAX_STICKY_KEYS:
