@@ -19,6 +19,30 @@ LINK_MEMO_SIZE = 4096
 _UNKNOWN = object()
 
 
+# Per-shape memo entries beyond which a Shape's memo starts again (accounts x encodings in use).
+SHAPE_MEMO_SIZE = 64
+
+
+def text_outcome_memo(
+    message: Message, ctx: CheckContext, owner: object
+) -> tuple[dict[object, object], object]:
+    """Where the pipeline memoises the content rules' joint outcome, and under which key.
+
+    The four rules read the text's analysis, the account and its settings. Per text (a campaign's
+    one text) in general; per Shape (every OTP or notice of one template) when the text has no link
+    and no digit a phishing signal reads: the link rules then accept, the phishing score depends on
+    the Shape alone, and the encoding verdict, which a Shape does not determine (folding hides
+    look-alike letters), is part of the key.
+    """
+    analysis = ctx.analysis
+    if analysis.urls or ctx.settings.phishing.reads_digits(analysis):
+        return analysis.memo, (owner, message.account)
+    memo = analysis.shape.memo
+    if len(memo) >= SHAPE_MEMO_SIZE:
+        memo.clear()
+    return memo, (owner, message.account, analysis.encoding_issue)
+
+
 def content_encoding(message: Message, ctx: CheckContext) -> Verdict:
     issue = ctx.analysis.encoding_issue
     return ACCEPT if issue is None else reject("content.encoding", issue)

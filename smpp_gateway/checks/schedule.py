@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from ..message import Message, MessageClass, SenderType
+from ..message import Address, Message, MessageClass, SenderType
 from .base import ACCEPT, CheckContext, Verdict, reject
 from .config import AccountPolicy, ScheduleConfig
 
@@ -37,10 +37,15 @@ def resolve_class(message: Message, policy: AccountPolicy, kind: SenderType | No
     """
     if message.message_class is not None:
         return message.message_class
+    return sender_class(message.source, kind or message.sender_type, policy)
+
+
+def sender_class(source: Address, kind: SenderType, policy: AccountPolicy) -> MessageClass:
+    """The class of a message from ``source`` that carries none: forced, by short code, or the default."""
     if policy.message_class is not None:
         return policy.message_class
-    if (kind or message.sender_type) is SenderType.SHORT_CODE:
-        digits = message.source.digits_only
+    if kind is SenderType.SHORT_CODE:
+        digits = source.digits_only
         for prefix, message_class in policy.class_by_sender_prefix.items():
             if digits.startswith(prefix):
                 return message_class

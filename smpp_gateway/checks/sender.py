@@ -13,14 +13,15 @@ the rules; only the registration's expiry is compared with the day of each messa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from ..message import Address, Message, SenderType, sender_type
+from ..message import Address, Message, MessageClass, SenderType, sender_type
 from ..smpp.constants import CommandStatus, Npi, Ton
 from .base import ACCEPT, Amend, CheckContext, Verdict, reject
 from .lookalike import Brand
 from .numbers import PhoneCache
+from .schedule import sender_class
 from .settings import Settings
 
 MAX_ALNUM_LENGTH = 11  # GSM 03.40 TP-OA: 11 GSM 7-bit characters fit the 10-octet address field
@@ -30,6 +31,10 @@ MAX_E164_DIGITS = 15  # ITU-T E.164
 MIN_E164_DIGITS = 7
 _ALNUM_CHARSET = re.compile(r"[A-Za-z0-9 \-.&'_]+")
 _SHORT_CODE_TONS = frozenset({Ton.NETWORK_SPECIFIC, Ton.UNKNOWN})
+
+
+# Outcomes kept per SenderFacts: one per (pipeline, account, day) in use; a few at most.
+OUTCOME_MEMO_SIZE = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,23 @@ class SenderFacts:
     format_problem: str | None
     ton_npi: Verdict  # ACCEPT, or the correction (Amend) or refusal the account's policy asks for
     registrations: tuple[date | None, ...]  # expiry of each matching registration (None: never)
+    message_class: MessageClass  # the class of its messages that carry none (schedule.sender_class)
+    # The sender rules' joint outcome, memoised by the pipeline (see sender_outcome_memo).
+    outcomes: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+
+
+def sender_outcome_memo(
+    message: Message, ctx: CheckContext, owner: object
+) -> tuple[dict[object, object], object]:
+    """Where the pipeline memoises the sender rules' outcome, and under which key.
+
+    The five rules read the sender facts (a function of the source address and the account's
+    settings), the account, and the day (registration expiry): nothing else.
+    """
+    outcomes = ctx.sender.outcomes
+    if len(outcomes) >= OUTCOME_MEMO_SIZE:
+        outcomes.clear()
+    return outcomes, (owner, message.account, ctx.now.date())
 
 
 def sender_facts(settings: Settings, phones: PhoneCache, source: Address) -> SenderFacts:
@@ -71,6 +93,7 @@ def _facts(settings: Settings, phones: PhoneCache, source: Address) -> SenderFac
         registrations=tuple(
             e.expires for e in settings.registered_senders if e.matches(addr) or e.matches(digits)
         ),
+        message_class=sender_class(source, kind, settings.policy),
     )
 
 
