@@ -8,8 +8,6 @@ by ``max_keys``; an evicted key simply starts again from zero.
 
 from __future__ import annotations
 
-from collections import deque
-
 from ..message import Message
 from .base import ACCEPT, CheckContext, Verdict, reject
 from .velocity import DEFAULT_MAX_KEYS, BoundedMap, event_times, recent_events
@@ -21,7 +19,7 @@ class DuplicateState:
     __slots__ = ("_seen",)
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
-        self._seen: BoundedMap[tuple[str, str, int], deque[float]] = BoundedMap(max_keys)
+        self._seen: BoundedMap[tuple[str, str, int], list[float]] = BoundedMap(max_keys)
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -31,7 +29,7 @@ class DuplicateState:
 
         At most ``keep`` timestamps are kept per key: the rule only needs to know "more than N".
         """
-        return recent_events(event_times(self._seen, (account, recipient, hash(text)), keep), now, window)
+        return recent_events(event_times(self._seen, (account, recipient, hash(text))), now, window, keep)
 
 
 def duplicate(message: Message, ctx: CheckContext) -> Verdict:

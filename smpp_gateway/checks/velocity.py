@@ -13,7 +13,7 @@ number ranges whose termination revenue the fraudster shares. Four signals, per 
 
 Memory is fixed. Every key map is an LRU bounded by ``max_keys`` (the least recently active keys
 are forgotten: an idle range starts from zero, which under-counts but never grows memory). Per
-key, the sparse signals keep the times of recent events in a deque capped just above the rule's
+key, the sparse signals keep the times of recent events in a list capped just above the rule's
 threshold (the rule only needs to know "more than N"); the dense one (the account's traffic for
 the share) uses a ring of BUCKETS buckets (a window of an hour counts in 5-minute steps, so it may
 include up to one bucket of older traffic). Counters take ``now`` (epoch seconds); nothing reads a clock.
@@ -24,9 +24,9 @@ a throttled range stays throttled.
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
-from dataclasses import dataclass
-from typing import TypeVar
+from collections import OrderedDict
+from collections.abc import MutableSequence
+from typing import NamedTuple, TypeVar
 
 from ..message import Message, MessageClass
 from .base import ACCEPT, CheckContext, Verdict, reject
@@ -112,8 +112,7 @@ class BoundedMap(OrderedDict[K, V]):
         return old
 
 
-@dataclass(slots=True)
-class Observation:
+class Observation(NamedTuple):
     """One message's place in the account's counters (what the four rules compare)."""
 
     block: str  # the number block (number minus its last digits)
@@ -125,20 +124,27 @@ class Observation:
     otp_recipients: int  # OTPs to fresh recipients in the fan-out window (capped; 0: not an OTP)
 
 
-def recent_events(times: deque[float], now: float, window: float) -> int:
-    """Append ``now`` to a capped deque of event times; return how many are inside the window."""
+def recent_events(times: MutableSequence[float], now: float, window: float, cap: int | None = None) -> int:
+    """Append ``now`` to event times (oldest first; at most ``cap`` kept, or the sequence's own
+    maxlen); return how many are inside the window.
+
+    Lists, not deques: most keys see one event, and a deque costs ten times a one-item list in
+    time and memory (its first block holds 64 items).
+    """
     times.append(now)
+    if cap is not None and len(times) > cap:
+        del times[0]
     horizon = now - window
     while times[0] <= horizon:
-        times.popleft()
+        del times[0]
     return len(times)
 
 
-def event_times(entries: BoundedMap[K, deque[float]], key: K, cap: int) -> deque[float]:
-    """The event times of ``key`` (marked recently used), created capped when absent."""
+def event_times(entries: BoundedMap[K, list[float]], key: K) -> list[float]:
+    """The event times of ``key`` (marked recently used), created empty when absent."""
     times = entries.get(key)
     if times is None:
-        times = deque(maxlen=cap)
+        times = []
         entries.put(key, times)
     else:
         entries.move_to_end(key)
@@ -152,10 +158,10 @@ class VelocityState:
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
         self._seen: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)  # last message per recipient
-        self._blocks: BoundedMap[tuple[str, str], deque[float]] = BoundedMap(max_keys)
+        self._blocks: BoundedMap[tuple[str, str], list[float]] = BoundedMap(max_keys)
         self._hundreds: BoundedMap[tuple[str, int], dict[int, float]] = BoundedMap(max_keys)
         self._shares: BoundedMap[str, ShareWindow] = BoundedMap(max_keys)
-        self._otp: BoundedMap[str, deque[float]] = BoundedMap(max_keys)
+        self._otp: BoundedMap[str, list[float]] = BoundedMap(max_keys)
 
     def observe(
         self,
@@ -173,29 +179,40 @@ class VelocityState:
 
         ``windows``: burst, sequential, share and fan-out windows in seconds; ``caps``: how many
         recent events the burst and fan-out counters keep (one more than their thresholds).
+        The map operations are written inline (BoundedMap.touch/put): this runs for every message,
+        and a Python-level call per lookup would cost as much as the counting itself.
         """
         burst_window, sequential_window, share_window, otp_window = windows
         seen, key = self._seen, (account, number)
-        last = seen.pop(key, None)  # BoundedMap.put, inline: this runs for every message
+        last = seen.pop(key, None)
         seen[key] = now
         if last is None and len(seen) > seen.max_keys:
             seen.popitem(last=False)
         block_recipients = otp_recipients = 0
         if last is None or now - last > burst_window:  # a recipient new to the block's window
-            block_recipients = recent_events(
-                event_times(self._blocks, (account, block), caps[0]), now, burst_window
-            )
+            blocks, block_key = self._blocks, (account, block)
+            times = blocks.get(block_key)
+            if times is None:
+                blocks.put(block_key, [now])
+                block_recipients = 1
+            else:
+                blocks.move_to_end(block_key)
+                block_recipients = recent_events(times, now, burst_window, caps[0])
         if otp and (last is None or now - last > otp_window):
-            otp_recipients = recent_events(event_times(self._otp, account, caps[1]), now, otp_window)
-        messages, costly_messages = self._share(account, costly, now, share_window)
+            otp_recipients = recent_events(event_times(self._otp, account), now, otp_window, caps[1])
+        share = self._shares.get(account)
+        if share is None or share.window != share_window:  # new, or the window was reconfigured
+            share = ShareWindow(share_window)
+            self._shares.put(account, share)
+        messages, costly_messages = share.add(now, costly)
         return Observation(
-            block=block,
-            block_recipients=block_recipients,
-            hundred_numbers=self._sequential(account, number, now, sequential_window),
-            messages=messages,
-            costly_messages=costly_messages,
-            costly=costly,
-            otp_recipients=otp_recipients,
+            block,
+            block_recipients,
+            self._sequential(account, number, now, sequential_window),
+            messages,
+            costly_messages,
+            costly,
+            otp_recipients,
         )
 
     def _sequential(self, account: str, number: str, now: float, window: float) -> int:
@@ -207,23 +224,16 @@ class VelocityState:
         hundreds = self._hundreds
         seen = hundreds.get(key)
         if seen is None:
-            seen = {}
-            hundreds.put(key, seen)
-        else:
-            hundreds.move_to_end(key)
-        seen[value % HUNDRED_BLOCK] = now
-        if len(seen) == 1:
+            hundreds.put(key, {value % HUNDRED_BLOCK: now})
             return 1
+        hundreds.move_to_end(key)
+        seen[value % HUNDRED_BLOCK] = now
         horizon = now - window
-        return sum(1 for at in seen.values() if at > horizon)
-
-    def _share(self, account: str, costly: bool, now: float, window: float) -> tuple[int, int]:
-        """(messages, costly messages) in the window, this one included."""
-        counter = self._shares.get(account)
-        if counter is None or counter.window != window:  # new, or the window was reconfigured
-            counter = ShareWindow(window)
-            self._shares.put(account, counter)
-        return counter.add(now, costly)
+        count = 0
+        for at in seen.values():
+            if at > horizon:
+                count += 1
+        return count
 
 
 def _observation(message: Message, ctx: CheckContext) -> Observation:

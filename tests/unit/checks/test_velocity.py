@@ -206,3 +206,24 @@ def test_duplicate_limit_is_configurable(limit: int) -> None:
     results = _run_many(["33612345678"] * (limit + 2), text="Bonjour", policy=policy, step=1.0)
     assert [r.accepted for r in results] == [True] * limit + [False, False]
     assert isinstance(datetime.now(UTC), datetime)  # the tests drive time; nothing here reads it
+
+
+def test_event_lists_keep_at_most_their_cap() -> None:
+    from smpp_gateway.checks.velocity import recent_events
+
+    times: list[float] = []
+    assert [recent_events(times, t, 100, cap=3) for t in (0, 1, 2, 3, 4)] == [1, 2, 3, 3, 3]
+    assert times == [2, 3, 4]
+    assert recent_events(times, 200, 100, cap=3) == 1
+
+
+def test_counters_keep_a_few_timestamps_per_key() -> None:
+    """A key holds at most threshold + 1 times: memory per key stays small however busy it is."""
+    duplicates = DuplicateState()
+    for i in range(50):
+        duplicates.observe("demo", "33612345678", "same text", float(i), 600.0, 4)
+    assert [len(times) for times in duplicates._seen.values()] == [4]
+    velocity = VelocityState()
+    numbers = [f"3361234{i:04d}" for i in range(100)]
+    _run_many(numbers, velocity=velocity, step=0.1)
+    assert all(len(times) <= 31 for times in velocity._blocks.values())  # burst threshold 30 + 1
