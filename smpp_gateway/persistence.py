@@ -41,10 +41,11 @@ from .store.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
-# Recent mappings kept in memory: a few minutes of traffic at 10,000 msg/s is ~2 million; 500,000
-# entries cost ~150 MB... too much for the memory target, so 200,000 (receipts later than that are
-# read from the store, which is the durable copy anyway).
-RECENT_MAPPINGS = 200_000
+# Recent mappings kept in memory (about 540 bytes each with their keys): 50,000 is 27 MB, and covers
+# the receipts of the last 5 s at 10,000 msg/s, half a minute at the rates measured here; later
+# receipts are read from the store, which is the durable copy anyway. 200,000 cost 108 MB, over half
+# of the gateway's memory budget (docs/benchmarks.md, Memory).
+RECENT_MAPPINGS = 50_000
 RETENTION_INTERVAL = 600.0
 
 

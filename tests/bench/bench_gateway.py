@@ -132,14 +132,14 @@ def simulator_config(tmp: Path, smpp: int, panel: int, receipts: bool) -> Path:
     return path
 
 
-def gateway_config(tmp: Path, smpp: int, http: int, carrier: int) -> Path:
+def gateway_config(tmp: Path, smpp: int, http: int, carrier: int, max_binds: int = 200) -> Path:
     """The shipped demo configuration, retargeted: same checks, a bench account sized for bulk."""
     document = yaml.safe_load((ROOT / "config/gateway.yaml").read_text())
     document["server"].update({"port": smpp, "tls": None})
     document["http"]["port"] = http
     document["store"]["path"] = str(tmp / "gateway.sqlite")
     demo = next(account for account in document["accounts"] if account["system_id"] == "demo")
-    demo.update({"throughput": 1_000_000, "window": 1000, "max_binds": 200})
+    demo.update({"throughput": 1_000_000, "window": 1000, "max_binds": max_binds})
     # The load generator numbers its destinations in sequence (33610000001, 33610000002, ...), which the
     # AIT rules rightly call a run. A bulk account gets thresholds that fit its volume; the rules still
     # run on every message, so their cost is in the figures.

@@ -25,6 +25,7 @@ DEFAULT = (
     "bench_store",
     "bench_simulator",
     "bench_gateway",
+    "bench_memory",
 )
 RESULTS = Path("var/bench/results.json")
 
