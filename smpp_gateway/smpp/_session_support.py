@@ -122,6 +122,16 @@ class RequestTracker:
         self.windowed += windowed
         return pending
 
+    def add_windowed(self, requests: list[Request], now: float) -> None:
+        """``add`` for several application requests (windowed, answered to the application)."""
+        deadline = now + self.timeout
+        by_sequence, deadlines = self._by_sequence, self._deadlines
+        for request in requests:
+            pending = Pending(request, now, deadline, True, False)
+            by_sequence[request.sequence_number] = pending
+            deadlines.append(pending)
+        self.windowed += len(requests)
+
     def pop(self, sequence: int) -> Pending | None:
         """The request answered by ``sequence``, now forgotten; None if nothing waits for it."""
         pending = self._by_sequence.pop(sequence, None)

@@ -52,6 +52,7 @@ must never go backwards: request deadlines sit in send order in a deque (see ``R
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 from . import codec
@@ -177,6 +178,41 @@ class Session(SessionCore):
             detail = f"outbound window full ({self.config.max_outbound_window} outstanding)"
             raise LocalProtocolError(_S.ESME_RMSGQFUL, detail, command_id=cid)
         return self._send(pdu, now, internal=cid is _C.UNBIND)[0]
+
+    def send_requests(self, pdus: Sequence[Request], now: float) -> list[int]:
+        """``send_request`` for several application requests at once, in order: the same sequence
+        numbers and bytes for one call's overhead (a carrier hands over a window of receipts).
+
+        All or nothing: raises ``LocalProtocolError`` and queues none of them when one may not be sent
+        in this state (``ESME_RINVBNDSTS``), is session control or answers nothing (bind, unbind,
+        enquire_link, outbind, alert_notification: ``ESME_RSYSERR``, they go through
+        ``send_request``) or cannot be encoded, or when they do not all fit in the outbound window
+        (``ESME_RMSGQFUL``). As with ``send_request``, the numbers of a refused batch are skipped.
+        """
+        send_ok, requests, encode = self._send_ok, self._requests, codec.encode
+        numbered: list[Request] = []
+        out: list[bytes] = []
+        for pdu in pdus:
+            cid = pdu.command_id
+            if cid not in send_ok:
+                raise self._illegal(cid)
+            if cid in CONTROL or pdu.response_class is None:
+                detail = f"{cid.name.lower()} is not sent in a batch: send_request sends it"
+                raise LocalProtocolError(_S.ESME_RSYSERR, detail, command_id=cid)
+            sequence = requests.allocate()
+            if pdu.sequence_number != sequence:
+                pdu = renumbered(pdu, sequence)
+            out.append(encode(pdu))
+            numbered.append(pdu)
+        window = self.config.max_outbound_window
+        if requests.windowed + len(numbered) > window:
+            detail = f"outbound window full ({requests.windowed} of {window} taken, {len(numbered)} more)"
+            raise LocalProtocolError(_S.ESME_RMSGQFUL, detail)
+        if numbered:
+            self._out += out
+            requests.add_windowed(numbered, now)
+            self._last_activity = now
+        return [pdu.sequence_number for pdu in numbered]
 
     def bind(self, pdu: Bind, now: float) -> int:
         """ESME side: send a bind request; its outcome is ``Bound`` or ``BindFailed``."""
