@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol, cast
 
 from .. import redact
@@ -220,6 +220,14 @@ class SmppConnection(asyncio.Protocol):
         self._schedule_flush()
         self._rearm_timer()
         return sequence
+
+    def send_requests_nowait(self, pdus: Sequence[Request]) -> list[int]:
+        """``send_request_nowait`` for several requests (``Session.send_requests``: all or nothing),
+        with one timer check and one write for the lot."""
+        sequences = self.session.send_requests(pdus, self.loop.time())
+        self._schedule_flush()
+        self._rearm_timer()
+        return sequences
 
     def send_response(self, request: Request, response: Response) -> None:
         if self.transport is None or self.transport.is_closing():
