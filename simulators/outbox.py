@@ -2,7 +2,8 @@
 
 Theory of operation:
 * One ``Outbox`` per system_id. ``put`` queues a deliver_sm; ``pump`` sends while some receiver or
-  transceiver bind of that system_id has room in its deliver window, taking binds in turn.
+  transceiver bind of that system_id has room in its deliver window, taking binds in turn: each gets
+  an even share of the queue in one batch (``send_requests_nowait``: one encode loop, one write).
 * While no such bind is up the queue holds up to ``limit`` PDUs; beyond, the oldest is dropped and
   counted (a real SMSC expires undeliverable receipts too; the bound is what keeps memory flat).
 * A deliver_sm answered with an error, timed out, or lost with its connection goes back to the front
@@ -156,30 +157,56 @@ class Outbox:
         self._pump_scheduled = False
         queue, links = self._queue, self._links
         idle = 0  # consecutive binds without room: a full turn of them means stop
+        share = -(-len(queue) // len(links)) if links else 0  # an even share per bind, rounded up
         while queue and links and idle < len(links):
             self._turn = (self._turn + 1) % len(links)
             link = links[self._turn]
-            if link.session.state not in RECEIVING or link.session.outstanding >= self.window:
+            session = link.session
+            room = self.window - session.outstanding if session.state in RECEIVING else 0
+            if room <= 0:
                 idle += 1
                 continue
-            item = queue.popleft()
-            try:
-                pdu = item.pdu if item.build is None else item.build(link.next_sequence)
-                assert pdu is not None  # an item holds a PDU or a builder
-                item.pdu = pdu
-                sequence = link.send_request_nowait(pdu)
-            except LocalProtocolError as error:
-                if error.status in _TRANSIENT:  # the window or state changed under us: try later
-                    queue.appendleft(item)
-                    idle += 1
-                else:  # the PDU itself cannot be sent (it would fail the same way for ever)
-                    self.dropped += 1
-                    log.warning("%s: deliver_sm dropped: %s", self.system_id, error)
-                continue
-            link.next_sequence = sequence + 1 if sequence < MAX_SEQUENCE else 1
+            # A share in one batch; a single PDU while the link's numbering is not known yet, so
+            # that the builders of the next batch get it right.
+            count = min(room, share, len(queue)) if link.next_sequence else 1
+            left = self._hand_over(link, [queue.popleft() for _ in range(count)])
+            if left:
+                queue.extendleft(reversed(left))
+                idle += 1
+            else:
+                idle = 0
+
+    def _hand_over(self, link: Link, items: list[_Item]) -> list[_Item]:
+        """Send ``items`` on ``link`` in one batch; returns those it cannot take now (in order)."""
+        pdus, sequence = [], link.next_sequence
+        for item in items:
+            pdu = item.pdu if item.build is None else item.build(sequence)
+            assert pdu is not None  # an item holds a PDU or a builder
+            item.pdu = pdu
+            pdus.append(pdu)
+            if sequence:
+                sequence = sequence + 1 if sequence < MAX_SEQUENCE else 1
+        try:
+            sequences = link.send_requests_nowait(pdus)
+        except LocalProtocolError as error:
+            if error.status in _TRANSIENT:  # the window or state changed under us: try later
+                return items
+            if len(items) > 1:  # one of them cannot be sent: find it, one at a time
+                for index, item in enumerate(items):
+                    if self._hand_over(link, [item]):
+                        return items[index:]
+                return []
+            # The PDU itself cannot be sent (it would fail the same way for ever).
+            self.dropped += 1
+            log.warning("%s: deliver_sm dropped: %s", self.system_id, error)
+            return []
+        in_flight = self._in_flight[link]
+        for item, number in zip(items, sequences, strict=True):
             item.attempts += 1
-            self._in_flight[link][sequence] = item
-            idle = 0
+            in_flight[number] = item
+        last = sequences[-1]
+        link.next_sequence = last + 1 if last < MAX_SEQUENCE else 1
+        return []
 
     def _request_pump(self) -> None:
         # Batched: one pump per scheduler tick however many receipts were queued in it.
