@@ -8,10 +8,10 @@ check never reads a clock or does I/O, and a test drives it with plain values.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ..message import Message, MessageClass
 from ..smpp.constants import CommandStatus
@@ -86,10 +86,11 @@ class Finding:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class PipelineResult:
+class PipelineResult(NamedTuple):
     """``final`` is the answer; ``amended`` the message to route (enforced amendments applied and
-    its class resolved); ``findings`` every non-accept verdict, monitor-mode ones included."""
+    its class resolved); ``findings`` every non-accept verdict, monitor-mode ones included.
+
+    A NamedTuple: built once per message, it costs a third of a frozen dataclass."""
 
     final: Accept | Reject
     amended: Message
@@ -126,7 +127,6 @@ class _Unbound:
 _UNBOUND: Any = _Unbound()
 
 
-@dataclass(slots=True, kw_only=True)
 class CheckContext:
     """What a check may know beyond the message.
 
@@ -136,14 +136,10 @@ class CheckContext:
 
     Pipeline.run fills the per-message fields before the first rule, so that the text is analysed,
     the destination described and the sender classified once for all rules (and again only when an
-    amendment changes them); checks only read them.
+    amendment changes them); checks only read them. They are class attributes until then: the
+    constructor, called for every message, sets only what the caller passes.
     """
 
-    now: datetime
-    optouts: OptOutList = field(default_factory=InMemoryOptOutList)
-    velocity: VelocityState = field(default_factory=_default_velocity)
-    duplicates: DuplicateState = field(default_factory=_default_duplicates)
-    phones: PhoneCache = field(default_factory=PhoneCache)
     # per message, filled by Pipeline.run
     settings: Settings = _UNBOUND  # the account's compiled configuration
     message_class: MessageClass = MessageClass.TRANSACTIONAL  # resolved class
@@ -152,3 +148,18 @@ class CheckContext:
     dest: NumberInfo = _UNBOUND  # the described destination
     sender: SenderFacts = _UNBOUND  # what the sender rules know of the source address
     observation: Observation | None = None  # the velocity counters' view, recorded once
+
+    def __init__(
+        self,
+        *,
+        now: datetime,
+        optouts: OptOutList | None = None,
+        velocity: VelocityState | None = None,
+        duplicates: DuplicateState | None = None,
+        phones: PhoneCache | None = None,
+    ) -> None:
+        self.now = now
+        self.optouts: OptOutList = InMemoryOptOutList() if optouts is None else optouts
+        self.velocity: VelocityState = _default_velocity() if velocity is None else velocity
+        self.duplicates: DuplicateState = _default_duplicates() if duplicates is None else duplicates
+        self.phones: PhoneCache = PhoneCache() if phones is None else phones

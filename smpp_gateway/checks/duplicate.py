@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..message import Message
 from .base import ACCEPT, CheckContext, Verdict, reject
-from .velocity import DEFAULT_MAX_KEYS, BoundedMap, event_times, recent_events
+from .velocity import DEFAULT_MAX_KEYS, BoundedMap, recent_events
 
 
 class DuplicateState:
@@ -29,7 +29,15 @@ class DuplicateState:
 
         At most ``keep`` timestamps are kept per key: the rule only needs to know "more than N".
         """
-        return recent_events(event_times(self._seen, (account, recipient, hash(text))), now, window, keep)
+        seen, key = self._seen, (account, recipient, hash(text))
+        times = seen.get(key)
+        if times is None:  # the common case, inline: most texts go once to a recipient
+            seen[key] = [now]
+            if len(seen) > seen.max_keys:
+                seen.popitem(last=False)
+            return 1
+        seen.move_to_end(key)
+        return recent_events(times, now, window, keep)
 
 
 def duplicate(message: Message, ctx: CheckContext) -> Verdict:

@@ -14,6 +14,7 @@ campaign's repeated text is matched once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -77,9 +78,9 @@ class PhishingModel:
         plain_ids = [i for i in range(len(specs)) if i not in set(digit_ids)]
         self._plain, self._plain_ids = PhraseIndex(specs[i] for i in plain_ids), tuple(plain_ids)
         self._digits, self._digit_ids = PhraseIndex(specs[i] for i in digit_ids), tuple(digit_ids)
-        self._needles = tuple(
-            {literal.rstrip("*") for i in digit_ids for literal in specs[i].split()[0].split("|")}
-        )
+        needles = {literal.rstrip("*") for i in digit_ids for literal in specs[i].split()[0].split("|")}
+        # One search for all first words (a generator of substring tests costs ten times more).
+        self._needles = re.compile("|".join(map(re.escape, sorted(needles)))) if needles else None
         self._count = len(signals)
         self._ids = tuple(s.id for s in signals)
         self._categories = tuple(s.category for s in signals)
@@ -88,8 +89,8 @@ class PhishingModel:
 
     def reads_digits(self, analysis: Analysis) -> bool:
         """Whether a digit-naming phrase may occur in the text (its first word does)."""
-        folded = analysis.folded
-        return any(needle in folded for needle in self._needles)
+        needles = self._needles
+        return needles is not None and needles.search(analysis.folded) is not None
 
     def text_signals(self, analysis: Analysis) -> tuple[list[int], list[Brand]]:
         """Signal indexes and mentioned brands found in the text (pure function of the text)."""

@@ -65,7 +65,7 @@ CHECKS: dict[str, Check] = {
 # Rules whose verdicts are a pure function of one fact of the message, the account and its
 # settings, by the function that says where their joint outcome is memoised. Consecutive rules of
 # one kind form a segment, run once per distinct fact and replayed for the next messages.
-MemoFor = Callable[[Message, CheckContext, object], tuple[dict[object, object], object]]
+MemoFor = Callable[[Message, CheckContext, object], tuple[dict[object, Any], object]]
 _MEMO_FOR: dict[str, MemoFor] = {
     **dict.fromkeys(
         ("sender.protected", "sender.lookalike", "sender.format", "sender.ton_npi", "sender.registry"),
@@ -76,8 +76,10 @@ _MEMO_FOR: dict[str, MemoFor] = {
         text_outcome_memo,
     ),
 }
+# Rules that accept every message but marketing (they say so first thing): not called for others.
+_MARKETING_ONLY = frozenset({"dest.opt_out", "class.opt_out_mention", "class.quiet_hours"})
 
-Step = tuple[str, Check, ResolvedRule]
+Rule = tuple[str, Check, ResolvedRule]
 
 
 class _Outcome(NamedTuple):
@@ -88,53 +90,80 @@ class _Outcome(NamedTuple):
     changes: dict[str, object]
 
 
-_CLEAN = _Outcome((), None, {})  # every rule of the segment accepted
+class _Pending(NamedTuple):
+    """A segment's outcome is not memoised yet: its rules, and where to put it once they have run."""
+
+    rules: tuple[Rule, ...]
+    memo: dict[object, Any]
+    key: object
 
 
 class _Segment:
-    """Consecutive pure rules of one kind, with the function that locates their memoised outcome."""
+    """Consecutive pure rules of one kind. Called like a rule, it answers their memoised outcome:
+    ACCEPT when every rule accepted, an _Outcome to replay, or _Pending the first time."""
 
-    __slots__ = ("memo_for", "steps")
+    __slots__ = ("memo_for", "rules")
 
-    def __init__(self, steps: tuple[Step, ...], memo_for: MemoFor) -> None:
-        self.steps = steps
+    def __init__(self, rules: tuple[Rule, ...], memo_for: MemoFor) -> None:
+        self.rules = rules
         self.memo_for = memo_for
 
+    def __call__(self, message: Message, context: CheckContext) -> object:
+        memo, key = self.memo_for(message, context, self)
+        outcome = memo.get(key)
+        return _Pending(self.rules, memo, key) if outcome is None else outcome
 
-def _segments(steps: tuple[Step, ...]) -> tuple[Step | _Segment, ...]:
-    grouped: list[Step | _Segment] = []
-    run: list[Step] = []
-    for step in (*steps, None):
-        memo_for = _MEMO_FOR.get(step[0]) if step is not None else None
+
+class _Step(NamedTuple):
+    """One step of a run: a rule (or a segment: ``rule`` None) and whether only marketing needs it."""
+
+    check: Callable[[Message, CheckContext], object]
+    rule_id: str
+    rule: ResolvedRule | None
+    marketing_only: bool
+
+
+def _plan(rules: tuple[Rule, ...]) -> tuple[_Step, ...]:
+    plan: list[_Step] = []
+    run: list[Rule] = []
+    for rule in (*rules, None):
+        memo_for = _MEMO_FOR.get(rule[0]) if rule is not None else None
         if run and memo_for is not _MEMO_FOR[run[0][0]]:
-            grouped.append(_Segment(tuple(run), _MEMO_FOR[run[0][0]]) if len(run) > 1 else run[0])
+            if len(run) > 1:
+                plan.append(_Step(_Segment(tuple(run), _MEMO_FOR[run[0][0]]), run[0][0], None, False))
+            else:
+                plan.append(_Step(run[0][1], run[0][0], run[0][2], False))
             run = []
-        if step is None:
+        if rule is None:
             break
         if memo_for is None:
-            grouped.append(step)
+            plan.append(_Step(rule[1], rule[0], rule[2], rule[0] in _MARKETING_ONLY))
         else:
-            run.append(step)
-    return tuple(grouped)
+            run.append(rule)
+    return tuple(plan)
 
 
 class Pipeline:
     """One account's compiled checks. Build once per account (and on reload); run per message.
 
-    ``memoise=False`` runs every rule for every message (the reference the memoised run is tested
-    against).
+    ``memoise=False`` calls every rule for every message: the reference the memoised run (segments,
+    marketing-only rules skipped for other classes) is tested against.
     """
 
-    __slots__ = ("_plan", "_steps", "settings")
+    __slots__ = ("_plan", "_rules", "settings")
 
     def __init__(self, settings: Settings, *, memoise: bool = True) -> None:
         self.settings = settings
-        self._steps: tuple[Step, ...] = tuple(
+        self._rules: tuple[Rule, ...] = tuple(
             (rule_id, CHECKS[rule_id], rule)
             for rule_id, rule in settings.rules.items()
             if rule.mode is not RuleMode.OFF
         )
-        self._plan = _segments(self._steps) if memoise else self._steps
+        self._plan = (
+            _plan(self._rules)
+            if memoise
+            else tuple(_Step(check, rule_id, rule, False) for rule_id, check, rule in self._rules)
+        )
 
     @classmethod
     def from_config(
@@ -144,7 +173,7 @@ class Pipeline:
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
-        return tuple(rule_id for rule_id, _, _ in self._steps)
+        return tuple(rule_id for rule_id, _, _ in self._rules)
 
     def run(self, message: Message, context: CheckContext) -> PipelineResult:
         context.settings = self.settings
@@ -153,27 +182,44 @@ class Pipeline:
         self._describe(message, context, _ALL)
         current = message
         findings: list[Finding] = []
-        final: Reject | None
-        for step in self._plan:
-            if type(step) is _Segment:
-                memo, key = step.memo_for(current, context, step)
-                outcome = memo.get(key)
-                if outcome is None:
-                    current, final, outcome = self._first_run(step.steps, current, context, findings)
-                    memo[key] = outcome
-                elif outcome is not _CLEAN:
-                    current, final = self._replay(cast(_Outcome, outcome), current, context, findings)
-                else:
-                    continue
-            else:
-                rule_id, check, rule = cast(Step, step)
-                verdict = check(current, context)
-                if verdict is ACCEPT or isinstance(verdict, Accept):
-                    continue
-                current, final = self._judge(rule_id, rule, verdict, current, context, findings)
+        marketing = context.message_class is MessageClass.MARKETING
+        for check, rule_id, rule, marketing_only in self._plan:
+            if marketing_only and not marketing:
+                continue
+            verdict = check(current, context)
+            if verdict is ACCEPT:
+                continue
+            current, final = self._apply(rule_id, rule, verdict, current, context, findings)
             if final is not None:
                 return PipelineResult(final, _classified(current, context.message_class), findings)
+            marketing = context.message_class is MessageClass.MARKETING  # an amendment may change it
         return PipelineResult(ACCEPT, _classified(current, context.message_class), findings)
+
+    def _apply(
+        self,
+        rule_id: str,
+        rule: ResolvedRule | None,
+        verdict: object,
+        current: Message,
+        context: CheckContext,
+        findings: list[Finding],
+    ) -> tuple[Message, Reject | None]:
+        """What a step answered other than ACCEPT: returns the message the next steps see, and
+        the final answer when the run ends here."""
+        if isinstance(verdict, _Pending):
+            return self._first_run(verdict, current, context, findings)
+        if isinstance(verdict, _Outcome):
+            findings.extend(verdict.findings)
+            changes = verdict.changes
+            if changes:
+                current = replace(current, **changes)  # type: ignore[arg-type]
+                self._describe(current, context, changes.keys())
+            return current, verdict.final
+        if isinstance(verdict, Accept):
+            return current, None
+        if rule is None or not isinstance(verdict, Reject | Amend):
+            raise TypeError(f"{rule_id} answered {verdict!r}, not a Verdict")
+        return self._judge(rule_id, rule, verdict, current, context, findings)
 
     def _judge(
         self,
@@ -184,10 +230,7 @@ class Pipeline:
         context: CheckContext,
         findings: list[Finding],
     ) -> tuple[Message, Reject | None]:
-        """Record a rule's reject or amendment and, when enforced, apply it.
-
-        Returns the message the next rules see, and the final answer when the run ends here.
-        """
+        """Record a rule's reject or amendment and, when enforced, apply it."""
         if isinstance(verdict, Reject):
             status = self.settings.status_for(rule_id, verdict.status)
             findings.append(Finding(rule_id, rule.mode, "reject", status, verdict.reason))
@@ -201,13 +244,13 @@ class Pipeline:
         return current, None
 
     def _first_run(
-        self, steps: tuple[Step, ...], current: Message, context: CheckContext, findings: list[Finding]
-    ) -> tuple[Message, Reject | None, _Outcome]:
-        """Run a segment's rules one by one, and record what they did for _replay."""
+        self, pending: _Pending, current: Message, context: CheckContext, findings: list[Finding]
+    ) -> tuple[Message, Reject | None]:
+        """Run a segment's rules one by one, and memoise what they did for the next messages."""
         first = len(findings)
         changes: dict[str, object] = {}
         final = None
-        for rule_id, check, rule in steps:
+        for rule_id, check, rule in pending.rules:
             verdict = check(current, context)
             if verdict is ACCEPT or isinstance(verdict, Accept):
                 continue
@@ -216,19 +259,9 @@ class Pipeline:
                 changes.update(verdict.changes)
             if final is not None:
                 break
-        if len(findings) == first:
-            return current, None, _CLEAN
-        return current, final, _Outcome(tuple(findings[first:]), final, changes)
-
-    def _replay(
-        self, outcome: _Outcome, current: Message, context: CheckContext, findings: list[Finding]
-    ) -> tuple[Message, Reject | None]:
-        findings.extend(outcome.findings)
-        changes = outcome.changes
-        if changes:
-            current = replace(current, **changes)  # type: ignore[arg-type]
-            self._describe(current, context, changes.keys())
-        return current, outcome.final
+        clean = len(findings) == first
+        pending.memo[pending.key] = ACCEPT if clean else _Outcome(tuple(findings[first:]), final, changes)
+        return current, final
 
     def _describe(self, message: Message, context: CheckContext, changed: Iterable[str]) -> None:
         """(Re)compute the per-message facts the rules share, for the fields that changed."""

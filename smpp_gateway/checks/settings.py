@@ -144,6 +144,7 @@ class Settings:
         self.high_cost_exempt = tuple(policy.allowed_high_cost_prefixes)
         self.high_cost_types = frozenset(t.lower() for t in config.high_cost_number_types)
         self.costly_prefixes = tuple(config.costly_prefixes)
+        self.burst_block_suffix_digits = config.burst_block_suffix_digits
         rules = self.rules
         self.velocity_windows = (
             rules["velocity.burst"].window_seconds,

@@ -24,6 +24,7 @@ a throttled range stays throttled.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import MutableSequence
 from typing import NamedTuple, TypeVar
@@ -186,81 +187,76 @@ class VelocityState:
         seen, key = self._seen, (account, number)
         last = seen.pop(key, None)
         seen[key] = now
-        if last is None and len(seen) > seen.max_keys:
-            seen.popitem(last=False)
+        if last is None:
+            if len(seen) > seen.max_keys:
+                seen.popitem(last=False)
+            gap = math.inf  # a recipient new to every window
+        else:
+            gap = now - last
         block_recipients = otp_recipients = 0
-        if last is None or now - last > burst_window:  # a recipient new to the block's window
+        if gap > burst_window:  # a recipient new to the block's window
             blocks, block_key = self._blocks, (account, block)
             times = blocks.get(block_key)
             if times is None:
-                blocks.put(block_key, [now])
+                blocks[block_key] = [now]
+                if len(blocks) > blocks.max_keys:
+                    blocks.popitem(last=False)
                 block_recipients = 1
             else:
                 blocks.move_to_end(block_key)
                 block_recipients = recent_events(times, now, burst_window, caps[0])
-        if otp and (last is None or now - last > otp_window):
+        if otp and gap > otp_window:
             otp_recipients = recent_events(event_times(self._otp, account), now, otp_window, caps[1])
         share = self._shares.get(account)
         if share is None or share.window != share_window:  # new, or the window was reconfigured
             share = ShareWindow(share_window)
             self._shares.put(account, share)
         messages, costly_messages = share.add(now, costly)
+        hundred_numbers = 0
+        if number.isdigit():  # distinct numbers of its 100-block in the sequential window
+            value = int(number)
+            hundreds, hundred_key = self._hundreds, (account, value // HUNDRED_BLOCK)
+            numbers = hundreds.get(hundred_key)
+            if numbers is None:
+                hundreds[hundred_key] = {value % HUNDRED_BLOCK: now}
+                if len(hundreds) > hundreds.max_keys:
+                    hundreds.popitem(last=False)
+                hundred_numbers = 1
+            else:
+                hundreds.move_to_end(hundred_key)
+                numbers[value % HUNDRED_BLOCK] = now
+                horizon = now - sequential_window
+                for at in numbers.values():
+                    if at > horizon:
+                        hundred_numbers += 1
         return Observation(
-            block,
-            block_recipients,
-            self._sequential(account, number, now, sequential_window),
-            messages,
-            costly_messages,
-            costly,
-            otp_recipients,
+            block, block_recipients, hundred_numbers, messages, costly_messages, costly, otp_recipients
         )
-
-    def _sequential(self, account: str, number: str, now: float, window: float) -> int:
-        """Distinct numbers seen in ``number``'s 100-block within the window (this one included)."""
-        if not number.isdigit():
-            return 0
-        value = int(number)
-        key = (account, value // HUNDRED_BLOCK)
-        hundreds = self._hundreds
-        seen = hundreds.get(key)
-        if seen is None:
-            hundreds.put(key, {value % HUNDRED_BLOCK: now})
-            return 1
-        hundreds.move_to_end(key)
-        seen[value % HUNDRED_BLOCK] = now
-        horizon = now - window
-        count = 0
-        for at in seen.values():
-            if at > horizon:
-                count += 1
-        return count
 
 
 def _observation(message: Message, ctx: CheckContext) -> Observation:
-    """The message's observation, recorded by the first velocity rule that asks for it."""
-    observation = ctx.observation
-    if observation is None:
-        settings = ctx.settings
-        number = ctx.dest.e164
-        message_class = ctx.message_class
-        otp = message_class is MessageClass.OTP or (
-            message_class is not MessageClass.MARKETING and ctx.analysis.looks_like_otp
-        )
-        observation = ctx.observation = ctx.velocity.observe(
-            message.account,
-            number,
-            block=number[: -settings.config.burst_block_suffix_digits] or number,
-            otp=otp,
-            costly=number.startswith(settings.costly_prefixes),
-            now=ctx.epoch,
-            windows=settings.velocity_windows,
-            caps=settings.velocity_caps,
-        )
+    """Record the message in the counters (the first velocity rule that runs does, once)."""
+    settings = ctx.settings
+    number = ctx.dest.e164
+    message_class = ctx.message_class
+    otp = message_class is MessageClass.OTP or (
+        message_class is not MessageClass.MARKETING and ctx.analysis.looks_like_otp
+    )
+    observation = ctx.observation = ctx.velocity.observe(
+        message.account,
+        number,
+        block=number[: -settings.burst_block_suffix_digits] or number,
+        otp=otp,
+        costly=number.startswith(settings.costly_prefixes),
+        now=ctx.epoch,
+        windows=settings.velocity_windows,
+        caps=settings.velocity_caps,
+    )
     return observation
 
 
 def velocity_burst(message: Message, ctx: CheckContext) -> Verdict:
-    seen = _observation(message, ctx)
+    seen = ctx.observation or _observation(message, ctx)  # recorded by the first velocity rule
     rule = ctx.settings.rules["velocity.burst"]
     if seen.block_recipients > rule.threshold:
         return reject(
@@ -272,7 +268,7 @@ def velocity_burst(message: Message, ctx: CheckContext) -> Verdict:
 
 
 def velocity_sequential(message: Message, ctx: CheckContext) -> Verdict:
-    seen = _observation(message, ctx)
+    seen = ctx.observation or _observation(message, ctx)  # recorded by the first velocity rule
     rule = ctx.settings.rules["velocity.sequential"]
     if seen.hundred_numbers >= rule.threshold:
         return reject(
@@ -284,7 +280,7 @@ def velocity_sequential(message: Message, ctx: CheckContext) -> Verdict:
 
 
 def velocity_high_cost_share(message: Message, ctx: CheckContext) -> Verdict:
-    seen = _observation(message, ctx)
+    seen = ctx.observation or _observation(message, ctx)  # recorded by the first velocity rule
     rule = ctx.settings.rules["velocity.high_cost_share"]
     total, dear = seen.messages, seen.costly_messages
     if seen.costly and total >= rule.min_count and dear / total > rule.threshold:
@@ -297,7 +293,7 @@ def velocity_high_cost_share(message: Message, ctx: CheckContext) -> Verdict:
 
 
 def velocity_otp_fanout(message: Message, ctx: CheckContext) -> Verdict:
-    seen = _observation(message, ctx)
+    seen = ctx.observation or _observation(message, ctx)  # recorded by the first velocity rule
     rule = ctx.settings.rules["velocity.otp_fanout"]
     if seen.otp_recipients > rule.threshold:
         return reject(
