@@ -87,13 +87,14 @@ class HealthPolicy:
 class SlidingWindow:
     """Successes and errors over the last ``span`` seconds, in WINDOW_BUCKETS ring slots."""
 
-    __slots__ = ("_errors", "_ids", "_ok", "_width")
+    __slots__ = ("_errors", "_ids", "_last_error", "_ok", "_width")
 
     def __init__(self, span: float) -> None:
         self._width = span / WINDOW_BUCKETS
         self._ids = [0] * WINDOW_BUCKETS
         self._ok = [0] * WINDOW_BUCKETS
         self._errors = [0] * WINDOW_BUCKETS
+        self._last_error = -WINDOW_BUCKETS  # the bucket of the newest error
 
     def add(self, ok: bool, now: float) -> None:
         bucket = int(now // self._width)
@@ -106,6 +107,11 @@ class SlidingWindow:
             self._ok[slot] += 1
         else:
             self._errors[slot] += 1
+            self._last_error = bucket
+
+    def has_errors(self, now: float) -> bool:
+        """Whether an error may still be inside the window at ``now`` (cheap: no sums)."""
+        return self._last_error > int(now // self._width) - WINDOW_BUCKETS
 
     def totals(self, now: float) -> tuple[int, int]:
         """(results, errors) in the buckets still inside the window at ``now``."""
@@ -122,6 +128,7 @@ class SlidingWindow:
         for slot in range(WINDOW_BUCKETS):
             self._ok[slot] = 0
             self._errors[slot] = 0
+        self._last_error = -WINDOW_BUCKETS
 
 
 class CircuitBreaker:
@@ -175,9 +182,12 @@ class CircuitBreaker:
         state = self.refresh(now)
         if state is CircuitState.CLOSED:
             # Checked after successes too: the success that brings the count to min_samples can
-            # reveal a rate that was already over the threshold.
-            self._window.add(ok, now)
-            self._check_rate(now)
+            # reveal a rate that was already over the threshold. With no error in the window the
+            # rate is 0, under any threshold (it is > 0): nothing to sum.
+            window = self._window
+            window.add(ok, now)
+            if not ok or window.has_errors(now):
+                self._check_rate(now)
         elif state is CircuitState.HALF_OPEN:
             if ok:
                 self._window.clear()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smpp_gateway.config import CarrierConfig, RouteConfig
 from smpp_gateway.message import Address, Message
@@ -219,3 +221,22 @@ def test_circuit_states_records_the_half_open_transition() -> None:
         table.record_result("only", ok=False, now=1.0)
     assert table.circuit_states(31.0) == {"only": HALF_OPEN}
     assert [(e.from_state, e.to_state) for e in table.take_events()] == [(OPEN, HALF_OPEN)]
+
+
+@given(
+    st.lists(st.tuples(st.booleans(), st.floats(min_value=0, max_value=20, allow_nan=False)), max_size=60),
+    st.floats(min_value=1, max_value=60, allow_nan=False),
+)
+def test_has_errors_says_exactly_whether_the_window_holds_an_error(
+    results: list[tuple[bool, float]], span: float
+) -> None:
+    window = SlidingWindow(span)
+    now = 0.0
+    for ok, step in results:
+        now += step
+        window.add(ok, now)
+        assert window.has_errors(now) == (window.totals(now)[1] > 0)
+        later = now + span / 2
+        assert window.has_errors(later) == (window.totals(later)[1] > 0)
+    window.clear()
+    assert not window.has_errors(now)

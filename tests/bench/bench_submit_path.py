@@ -1,0 +1,123 @@
+"""The gateway's submit path without sockets: CPU per message from a decoded client submit_sm to its
+submit_sm_resp, with the carrier answering in memory.
+
+    .venv/bin/python -m tests.bench.bench_submit_path [--messages N] [--window N] [--no-checks] [--json]
+
+Everything the gateway decides and records runs as in production (the shipped configuration's
+checks, routing, forwarding bookkeeping, SQLite records with the id mapping committed before each
+answer, metrics); only the carrier's connection is replaced by an object that answers at once, and
+the client's by a direct call of ``SubmitPath.submit``. The figures: the event loop thread's CPU per
+message (``thread_time``), the process's (adds the store writer thread), and wall time. What it
+leaves out, the sockets, sessions and codec of both sides, is in the end-to-end benchmark.
+``--no-checks`` answers every policy question with "accept" to show what the checks cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from smpp_gateway.clients import ClientBind
+from smpp_gateway.config import BindType, load
+from smpp_gateway.gateway import Gateway
+from smpp_gateway.message import Message
+from smpp_gateway.policy import PolicyOutcome
+from smpp_gateway.smpp.constants import CommandStatus
+from smpp_gateway.smpp.pdu import Request, Response, SubmitSm
+from simulators.loadmix import MessageFactory, Mix
+from smpp_gateway.runtime import install_fast_loop, settle_heap
+from smpp_gateway.transport.pool import CarrierPool
+
+from .bench_gateway import free_port, gateway_config
+
+
+class InstantCarrier:
+    """A carrier pool whose every submit is accepted at once, with a fresh message id."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+
+    async def submit(self, pdu: Request, deadline: float, sticky: object = None) -> Response:
+        return pdu.make_response(message_id=f"{next(self._ids):x}")
+
+
+def submits(count: int) -> list[SubmitSm]:
+    """What the end-to-end benchmark's load generator sends: unique texts to sequential numbers."""
+    factory = MessageFactory(Mix(to="3361", source="ACME", unique=True))
+    return [factory.parts(index, sequence=index + 1)[0] for index in range(count)]
+
+
+async def measure(messages: int, window: int, checks: bool) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="smppgw-submit-") as name:
+        tmp = Path(name)
+        config = load(gateway_config(tmp, free_port(), free_port(), free_port()))
+        gateway = Gateway(config)
+        await gateway.store.start()
+        try:
+            gateway.forwarder.pools = {"direct": InstantCarrier()}  # type: ignore[dict-item]
+            if not checks:
+                gateway.policy.evaluate = _accept  # type: ignore[method-assign]
+            account = next(account for account in config.accounts if account.system_id == "demo")
+            client = ClientBind(conn=None, account=account, bind_type=BindType.TRANSMITTER)  # type: ignore[arg-type]
+            path = gateway.submit_path
+            pdus = submits(messages)
+            await asyncio.gather(*(path.submit(client, pdu) for pdu in submits(window)))  # warm caches
+            settle_heap()  # as the running gateway does (runtime.py)
+            statuses: list[int] = []
+            wall, cpu, thread = time.perf_counter(), time.process_time(), time.thread_time()
+            for start in range(0, messages, window):
+                answers = await asyncio.gather(*(path.submit(client, pdu) for pdu in pdus[start : start + window]))
+                statuses += [answer.command_status for answer in answers]
+            wall, cpu, thread = (
+                time.perf_counter() - wall,
+                time.process_time() - cpu,
+                time.thread_time() - thread,
+            )
+        finally:
+            await gateway.store.close(10)
+    accepted = statuses.count(CommandStatus.ESME_ROK)
+    if accepted != messages:
+        raise RuntimeError(f"only {accepted} of {messages} accepted: {set(statuses)}")
+    return {
+        "messages": messages,
+        "window": window,
+        "checks": checks,
+        "loop_thread_us_per_msg": round(thread / messages * 1e6, 1),
+        "process_us_per_msg": round(cpu / messages * 1e6, 1),
+        "wall_us_per_msg": round(wall / messages * 1e6, 1),
+    }
+
+
+def _accept(account: object, message: Message) -> PolicyOutcome:
+    return PolicyOutcome(None, message, (), ())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--window", type=int, default=400)
+    parser.add_argument("--no-checks", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    assert CarrierPool  # the interface InstantCarrier stands in for
+    install_fast_loop()  # uvloop, as the gateway runs
+    result = asyncio.run(measure(args.messages, args.window, not args.no_checks))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"{result['messages']} submits, window {result['window']}, checks {'on' if result['checks'] else 'off'}: "
+            f"loop thread {result['loop_thread_us_per_msg']} us/msg, process {result['process_us_per_msg']} us/msg, "
+            f"wall {result['wall_us_per_msg']} us/msg"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
