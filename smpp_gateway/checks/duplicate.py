@@ -19,7 +19,7 @@ class DuplicateState:
     __slots__ = ("_seen",)
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
-        self._seen: BoundedMap[tuple[str, str, int], list[float]] = BoundedMap(max_keys)
+        self._seen: BoundedMap[tuple[str, str, int], float | list[float]] = BoundedMap(max_keys)
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -31,12 +31,14 @@ class DuplicateState:
         """
         seen, key = self._seen, (account, recipient, hash(text))
         times = seen.get(key)
-        if times is None:  # the common case, inline: most texts go once to a recipient
-            seen[key] = [now]
+        if times is None:  # the common case: most texts go once to a recipient
+            seen[key] = now  # a bare time until a second send: no list for the collector to walk
             if len(seen) > seen.max_keys:
                 seen.popitem(last=False)
             return 1
         seen.move_to_end(key)
+        if not isinstance(times, list):
+            times = seen[key] = [times]
         return recent_events(times, now, window, keep)
 
 

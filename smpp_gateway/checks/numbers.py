@@ -39,12 +39,16 @@ class NumberInfo:
     number_type: str  # phonenumbers type in lower case: mobile, fixed_line, premium_rate, unknown
     _number: PhoneNumber | None = field(default=None, repr=False)
     _zones: tuple[str, ...] | None = field(default=None, repr=False)
+    # Built from a block template: the PhoneNumber is made from ``e164`` when the zones are asked
+    # (marketing only), not for every new recipient (~3 us, and one more object to keep).
+    _lazy: bool = field(default=False, repr=False)
 
     def time_zones(self) -> tuple[str, ...]:
         """IANA zones of the number (empty when unknown), computed on first use."""
         zones = self._zones
         if zones is None:
-            found = pn_timezone.time_zones_for_number(self._number) if self._number is not None else ()
+            number = _fast_number(self.e164) if self._lazy else self._number
+            found = pn_timezone.time_zones_for_number(number) if number is not None else ()
             zones = self._zones = () if tuple(found) == _UNKNOWN_ZONES else tuple(found)
         return zones
 
@@ -165,8 +169,7 @@ class PhoneCache:
         template = self._blocks.get(block)
         if template is not None:
             self._blocks.move_to_end(block)
-            number = _fast_number(digits)
-            return NumberInfo(raw, digits, template.valid, template.region, template.number_type, number)
+            return NumberInfo(raw, digits, template.valid, template.region, template.number_type, _lazy=True)
         info = describe_number(raw, default_region)
         if info.valid and info.e164 == digits:
             # Only numbers the fast path understood exactly (no lenient re-parse) become a template.

@@ -129,8 +129,9 @@ def recent_events(times: MutableSequence[float], now: float, window: float, cap:
     """Append ``now`` to event times (oldest first; at most ``cap`` kept, or the sequence's own
     maxlen); return how many are inside the window.
 
-    Lists, not deques: most keys see one event, and a deque costs ten times a one-item list in
-    time and memory (its first block holds 64 items).
+    Lists, not deques: a deque costs ten times a one-item list in time and memory (its first
+    block holds 64 items). The maps keep a key's first event as a bare float and make it a list
+    at the second: most keys see one event, and a float is no object for the collector to walk.
     """
     times.append(now)
     if cap is not None and len(times) > cap:
@@ -159,7 +160,7 @@ class VelocityState:
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
         self._seen: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)  # last message per recipient
-        self._blocks: BoundedMap[tuple[str, str], list[float]] = BoundedMap(max_keys)
+        self._blocks: BoundedMap[tuple[str, str], float | list[float]] = BoundedMap(max_keys)
         self._hundreds: BoundedMap[tuple[str, int], dict[int, float]] = BoundedMap(max_keys)
         self._shares: BoundedMap[str, ShareWindow] = BoundedMap(max_keys)
         self._otp: BoundedMap[str, list[float]] = BoundedMap(max_keys)
@@ -198,12 +199,14 @@ class VelocityState:
             blocks, block_key = self._blocks, (account, block)
             times = blocks.get(block_key)
             if times is None:
-                blocks[block_key] = [now]
+                blocks[block_key] = now  # a bare time until a second recipient (see recent_events)
                 if len(blocks) > blocks.max_keys:
                     blocks.popitem(last=False)
                 block_recipients = 1
             else:
                 blocks.move_to_end(block_key)
+                if not isinstance(times, list):
+                    times = blocks[block_key] = [times]
                 block_recipients = recent_events(times, now, burst_window, caps[0])
         if otp and gap > otp_window:
             otp_recipients = recent_events(event_times(self._otp, account), now, otp_window, caps[1])

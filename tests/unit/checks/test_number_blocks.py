@@ -50,3 +50,18 @@ def test_distinct_numbers_of_one_block_cost_one_parse() -> None:
     assert all(info.valid and info.region == "FR" and info.number_type == "mobile" for info in infos)
     assert len(cache._blocks) == 1
     assert infos[7].time_zones() == ("Europe/Paris",)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(PREFIXES), st.integers(min_value=4, max_value=10), st.data())
+def test_block_templates_give_the_time_zones_of_a_full_parse(
+    prefix: str, rest: int, data: st.DataObject
+) -> None:
+    """Numbers answered from a block template build their PhoneNumber only for the time zones."""
+    cache = PhoneCache()
+    first = prefix + data.draw(st.text("0123456789", min_size=rest, max_size=rest))
+    second = first[:-3] + data.draw(st.text("0123456789", min_size=3, max_size=3))
+    for number in (first, second):
+        assert (
+            cache.lookup("+" + number, "FR").time_zones() == describe_number("+" + number, "FR").time_zones()
+        )

@@ -226,4 +226,6 @@ def test_counters_keep_a_few_timestamps_per_key() -> None:
     velocity = VelocityState()
     numbers = [f"3361234{i:04d}" for i in range(100)]
     _run_many(numbers, velocity=velocity, step=0.1)
-    assert all(len(times) <= 31 for times in velocity._blocks.values())  # burst threshold 30 + 1
+    # A block's first recipient is a bare time; busy blocks keep burst threshold 30 + 1 times.
+    assert all(isinstance(times, float) or len(times) <= 31 for times in velocity._blocks.values())
+    assert any(isinstance(times, list) for times in velocity._blocks.values())
