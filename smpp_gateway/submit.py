@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from .assembly import HeldPart, PartCollector
@@ -30,6 +30,9 @@ from .smpp.pdu import DataSm, Response, SubmitSm
 from .smpp.text import decode_text
 
 log = logging.getLogger(__name__)
+
+# One part of a message: its PDU and its user data without UDH.
+_Part = tuple[SubmitSm | DataSm, bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,52 +75,57 @@ class SubmitPath:
             self.metrics.submits.labels(client.account.system_id, "store_unavailable").inc()
             return pdu.make_response(CommandStatus.ESME_RSYSERR)
         data = user_data(pdu)
-        loop = asyncio.get_running_loop()
-        part = HeldPart(pdu, data.payload, data.concat.seqnum if data.concat else 1, loop.create_future())
-        if data.concat is None or data.concat.total <= 1:
-            await self._process(client, [part], gateway_id)
-        else:
-            key: Hashable = (
-                client.account.system_id,
-                pdu.source_addr,
-                pdu.destination_addr,
-                data.concat.kind,
-                data.concat.reference,
-            )
-            parts = self.collector.add(key, data.concat, part)
-            if parts is not None:
-                self._spawn(self._process(client, parts))
+        concat = data.concat
+        if concat is None or concat.total <= 1:  # nearly every message: judged and answered here
+            return (await self._process(client, ((pdu, data.payload),), gateway_id))[0]
+        part = HeldPart(pdu, data.payload, concat.seqnum, asyncio.get_running_loop().create_future())
+        key: Hashable = (
+            client.account.system_id,
+            pdu.source_addr,
+            pdu.destination_addr,
+            concat.kind,
+            concat.reference,
+        )
+        parts = self.collector.add(key, concat, part)
+        if parts is not None:
+            self._spawn(self._answer_held(client, parts))
         return await part.answer
 
+    async def _answer_held(self, client: ClientBind, held: list[HeldPart]) -> None:
+        """Judge and forward a reassembled message; each part's own submit call hears its answer."""
+        responses = await self._process(client, [(part.pdu, part.payload) for part in held])
+        for part, response in zip(held, responses, strict=True):
+            if not part.answer.done():
+                part.answer.set_result(response)
+
     async def _process(
-        self, client: ClientBind, parts: list[HeldPart], gateway_id: str | None = None
-    ) -> None:
+        self, client: ClientBind, parts: Sequence[_Part], gateway_id: str | None = None
+    ) -> list[Response]:
         try:
-            await self._judge_and_forward(client, parts, gateway_id)
+            return await self._judge_and_forward(client, parts, gateway_id)
         except Exception:
             log.exception("%s: submit failed", client.label)
-            _answer_all(parts, CommandStatus.ESME_RSYSERR)
+            return _answer_all(parts, CommandStatus.ESME_RSYSERR)
 
     async def _judge_and_forward(
-        self, client: ClientBind, parts: list[HeldPart], gateway_id: str | None
-    ) -> None:
+        self, client: ClientBind, parts: Sequence[_Part], gateway_id: str | None
+    ) -> list[Response]:
         account = client.account
         message = self._message(client, parts)
         outcome = self._policy().evaluate(account, message)
-        self._count_findings(account.system_id, outcome)
+        if outcome.findings:
+            self._count_findings(account.system_id, outcome)
         if outcome.status is not None:
             self.metrics.submits.labels(account.system_id, "rejected").inc()
             self.store.record_rejected(
                 gateway_id or self.ids.next_id(), message, outcome.status, outcome.reasons
             )
-            _answer_all(parts, outcome.status)
-            return
+            return _answer_all(parts, outcome.status)
         message = outcome.message
-        pdus: list[OutboundPdu] = [part.pdu for part in parts]
-        candidates = self._routes().candidates(
-            message, account.policy.group, now=asyncio.get_running_loop().time()
-        )
-        deadline = asyncio.get_running_loop().time() + self._config().submit_deadline
+        pdus: list[OutboundPdu] = [pdu for pdu, _ in parts]
+        now = asyncio.get_running_loop().time()
+        candidates = self._routes().candidates(message, account.policy.group, now=now)
+        deadline = now + self._config().submit_deadline
         result = await self._forwarder().forward(message, pdus, deadline, candidates)
         if gateway_id is None:
             gateway_ids = [self.ids.next_id() for _ in parts]
@@ -126,41 +134,42 @@ class SubmitPath:
                 gateway_id if len(parts) == 1 else f"{gateway_id}{SUFFIX}{n}"
                 for n in range(1, len(parts) + 1)
             ]
-        await self._answer(client, message, parts, result, outcome.reasons, gateway_ids)
+        return await self._answer(client, message, pdus, result, outcome.reasons, gateway_ids)
 
     async def _answer(
         self,
         client: ClientBind,
         message: Message,
-        parts: list[HeldPart],
+        pdus: list[OutboundPdu],
         result: ForwardResult,
         reasons: tuple[str, ...],
         gateway_ids: list[str],
-    ) -> None:
+    ) -> list[Response]:
         facts = SubmitFacts(message=message, result=result, reasons=reasons, submitted_at=self.wall_clock())
-        for index, (part, gateway_id) in enumerate(zip(parts, gateway_ids, strict=True)):
-            self.store.record_submit(gateway_id, part.pdu, index, facts)
-        outcome = "accepted" if result.accepted else "failed"
-        self.metrics.submits.labels(client.account.system_id, outcome).inc(len(parts))
-        if result.accepted and result.rewrite_reason and result.candidate is not None:
+        record_submit = self.store.record_submit
+        for index, (pdu, gateway_id) in enumerate(zip(pdus, gateway_ids, strict=True)):
+            record_submit(gateway_id, pdu, index, facts)
+        accepted = result.status == CommandStatus.ESME_ROK
+        self.metrics.submits.labels(client.account.system_id, "accepted" if accepted else "failed").inc(
+            len(pdus)
+        )
+        if accepted and result.rewrite_reason and result.candidate is not None:
             self.metrics.sender_rewrites.labels(result.candidate.route.name, "gateway").inc()
         try:
             await self.store.durable()
         except Exception as error:  # the store failed: nothing we cannot record is acknowledged
             log.error("%s: store unavailable, refusing: %s", client.label, error)
-            _answer_all(parts, CommandStatus.ESME_RSYSERR)
-            return
-        for part, gateway_id, status in zip(parts, gateway_ids, result.part_statuses, strict=True):
-            if part.answer.done():
-                continue
-            if status == CommandStatus.ESME_ROK:
-                part.answer.set_result(part.pdu.make_response(message_id=gateway_id))
-            else:
-                part.answer.set_result(part.pdu.make_response(status))
+            return [pdu.make_response(CommandStatus.ESME_RSYSERR) for pdu in pdus]
+        return [
+            pdu.make_response(message_id=gateway_id)
+            if status == CommandStatus.ESME_ROK
+            else pdu.make_response(status)
+            for pdu, gateway_id, status in zip(pdus, gateway_ids, result.part_statuses, strict=True)
+        ]
 
-    def _message(self, client: ClientBind, parts: list[HeldPart]) -> Message:
-        first = parts[0].pdu
-        payload = b"".join(part.payload for part in parts)
+    def _message(self, client: ClientBind, parts: Sequence[_Part]) -> Message:
+        first = parts[0][0]
+        payload = parts[0][1] if len(parts) == 1 else b"".join(payload for _, payload in parts)
         return Message(
             account=client.account.system_id,
             source=Address(first.source_addr, first.source_addr_ton, first.source_addr_npi),
@@ -182,7 +191,9 @@ class SubmitPath:
 
     def _incomplete(self, parts: list[HeldPart], reason: str) -> None:
         log.info("concatenated message dropped before forwarding: %s", reason)
-        _answer_all(parts, CommandStatus.ESME_RSUBMITFAIL)
+        for part in parts:
+            if not part.answer.done():
+                part.answer.set_result(part.pdu.make_response(CommandStatus.ESME_RSUBMITFAIL))
 
     def _spawn(self, coroutine: object) -> None:
         assert asyncio.iscoroutine(coroutine)
@@ -191,7 +202,5 @@ class SubmitPath:
         task.add_done_callback(self.tasks.discard)
 
 
-def _answer_all(parts: list[HeldPart], status: int) -> None:
-    for part in parts:
-        if not part.answer.done():
-            part.answer.set_result(part.pdu.make_response(status))
+def _answer_all(parts: Sequence[_Part], status: int) -> list[Response]:
+    return [pdu.make_response(status) for pdu, _ in parts]

@@ -221,6 +221,8 @@ def parse_udh(short_message: bytes) -> tuple[ConcatInfo | None, bytes, tuple[Inf
 
 
 def _sar_info(pdu: SubmitSm | DeliverSm | DataSm) -> ConcatInfo | None:
+    if not pdu.tlvs:  # most messages: nothing to look for
+        return None
     reference = pdu.tlv(Tag.SAR_MSG_REF_NUM)
     total = pdu.tlv(Tag.SAR_TOTAL_SEGMENTS)
     seqnum = pdu.tlv(Tag.SAR_SEGMENT_SEQNUM)
@@ -228,6 +230,9 @@ def _sar_info(pdu: SubmitSm | DeliverSm | DataSm) -> ConcatInfo | None:
     if isinstance(reference, int) and isinstance(total, int) and isinstance(seqnum, int):
         return _valid(ConcatInfo(reference, total, seqnum, "sar"))
     return None
+
+
+_UDHI = int(EsmClass.UDHI)  # a plain int: int & IntFlag builds an enum member, per message
 
 
 def user_data(pdu: SubmitSm | DeliverSm | DataSm) -> UserData:
@@ -239,7 +244,7 @@ def user_data(pdu: SubmitSm | DeliverSm | DataSm) -> UserData:
         body = payload if isinstance(payload, bytes) else b""
     concat: ConcatInfo | None = None
     ies: tuple[InformationElement, ...] = ()
-    if pdu.esm_class & EsmClass.UDHI:
+    if pdu.esm_class & _UDHI:
         concat, body, ies = parse_udh(body)
     return UserData(concat or _sar_info(pdu), body, ies)
 
