@@ -64,6 +64,7 @@ class FateStats:
 
 _Key = tuple[str, str, str, int, str]
 _UDHI = int(EsmClass.UDHI)  # a plain int: int & IntFlag builds a new flag object per message
+_STATE_NAMES = {state: state.name for state in MessageState}  # Enum.name is a property call
 
 
 class Fate:
@@ -94,10 +95,17 @@ class Fate:
         self._parts: dict[_Key, list[Accepted]] = {}
         self._receipt_factory = ReceiptFactory()
         self._honest = is_honest(behaviour)
+        # The last single-part text decoded: campaigns and load tests send the same one in a row.
+        self._last_text: tuple[bytes, int, str] = (b"", -1, "")
 
     def accepted(self, pdu: SubmitSm, record: Accepted, dice: Dice | None = None) -> None:
         if not pdu.tlvs and not pdu.esm_class & _UDHI:  # the common case, without user_data()
-            self._decide([record], decode_text(pdu.short_message, pdu.data_coding), dice)
+            octets, coding = pdu.short_message, pdu.data_coding
+            last_octets, last_coding, text = self._last_text
+            if octets != last_octets or coding != last_coding:
+                text = decode_text(octets, coding)
+                self._last_text = (octets, coding, text)
+            self._decide([record], text, dice)
             return
         data = user_data(pdu)
         info = data.concat
@@ -178,7 +186,8 @@ class Fate:
             part.destination,
             part.source,
         )
-        self.stats.receipts[state.name] = self.stats.receipts.get(state.name, 0) + 1
+        counts, name = self.stats.receipts, _STATE_NAMES[state]
+        counts[name] = counts.get(name, 0) + 1
         self._send(part.system_id, build)  # built when sent, with its sequence number
 
     def _reply(self, first: Accepted) -> None:

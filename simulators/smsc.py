@@ -89,6 +89,10 @@ class CarrierSimulator:
         self._panel = panel
         self._wall = wall or WallClock()
         self._id_base = (1 + splitmix64(seed) % 9000) * 10**10  # ids differ between carriers, same per seed
+        # What the profile asks of every submit, read once: most profiles inject no error and
+        # answer inline, and then draw nothing for either.
+        self._injects_errors = bool(config.behaviour.errors)
+        self._answers_inline = config.behaviour.submit_latency.is_zero
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: BatchScheduler | None = None
@@ -250,7 +254,7 @@ class CarrierSimulator:
         self.counter += 1
         counter = self.counter
         dice = Dice(self.seed, counter)
-        status = submit_status(self.behaviour, dice)
+        status = submit_status(self.behaviour, dice) if self._injects_errors else 0
         if status:
             self.submits[_status_name(status)] += 1
             response = pdu.make_response(status)
@@ -268,6 +272,9 @@ class CarrierSimulator:
                 self._wall(),
             )
             fate.accepted(pdu, record, dice)
+        if self._answers_inline:
+            conn.send_response(pdu, response)
+            return
         latency = submit_latency(self.behaviour, dice)
         if latency > 0.0 and self._scheduler is not None:
             self._scheduler.call_later(latency, _answer, (conn, pdu, response))
