@@ -281,7 +281,7 @@ class GatewayStore:
                 gateway_id=gateway_id,
             )
         )
-        await self.writer.barrier()
+        await self.durable()  # one barrier for every receipt of this loop pass
 
     async def pending(self, account: str, limit: int, now: float) -> list[StoredItem]:
         await self.writer.barrier()  # acknowledgements of earlier items are committed before we re-read

@@ -35,6 +35,10 @@ RETRY_BASE = 2.0
 RETRY_MAX = 300.0
 # Items read from the store per batch (in id order, so in arrival order).
 MEMORY_BATCH = 500
+# Deliveries in flight per account. One at a time, a client 1 ms away would cap an account at 1,000
+# receipts/s; pipelined like submits, the link is the limit. Within the server session's outbound
+# window (transport/server.py, DELIVERY_WINDOW), so a send is never refused for a full window.
+OUTBOX_WINDOW = 40
 
 
 class DeliveryStore(Protocol):
@@ -56,6 +60,13 @@ class StoredItem:
     pdu: bytes
     attempts: int
     expires_at: float
+
+
+def _settle(sending: set[asyncio.Task[bool]]) -> bool:
+    """Forget the finished deliveries; False if one of them found the bind broken."""
+    finished = {task for task in sending if task.done()}
+    sending -= finished
+    return all(task.result() for task in finished)
 
 
 def wants_receipt(registered_delivery: int, state: MessageState) -> bool:
@@ -116,20 +127,37 @@ class Outbox:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
-        while True:
-            client = self.registry.receiver(self.account)
-            if client is None:
-                return  # ClientSide kicks us again when a receiver binds
-            item = await self._next_item()
-            if item is None:
-                self._wakeup.clear()
-                try:
-                    await asyncio.wait_for(self._wakeup.wait(), RETRY_BASE)
-                except TimeoutError:
-                    self._more_in_store = True  # rescheduled items may be due now
-                continue
-            if not await self._deliver(client, item):
-                return
+        sending: set[asyncio.Task[bool]] = set()
+        try:
+            while True:
+                client = self.registry.receiver(self.account)
+                if client is None:
+                    return  # ClientSide kicks us again when a receiver binds
+                if not self._queue and sending:
+                    # The store is read again only once what is in flight has been acknowledged (or
+                    # rescheduled): a read before would hand out those items a second time.
+                    await asyncio.wait(sending)
+                    if not _settle(sending):
+                        return
+                    continue
+                item = await self._next_item()
+                if item is None:
+                    self._wakeup.clear()
+                    try:
+                        await asyncio.wait_for(self._wakeup.wait(), RETRY_BASE)
+                    except TimeoutError:
+                        self._more_in_store = True  # rescheduled items may be due now
+                    continue
+                while len(sending) >= OUTBOX_WINDOW:
+                    await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                    if not _settle(sending):  # the bind failed: this item waits for the next one
+                        self._queue.appendleft(item)
+                        await asyncio.wait(sending)
+                        return
+                sending.add(asyncio.ensure_future(self._deliver(client, item)))
+        finally:
+            for task in sending:  # only when stopped: a normal return has waited for them
+                task.cancel()
 
     async def _next_item(self) -> StoredItem | None:
         if not self._queue and self._more_in_store:

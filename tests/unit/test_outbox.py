@@ -1,0 +1,122 @@
+"""The Outbox: stored receipts/MO delivered to a bound client, pipelined, in order, never twice."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from smpp_gateway.clients import ClientBind, ClientRegistry
+from smpp_gateway.config import AccountConfig, BindType
+from smpp_gateway.metrics import Metrics
+from smpp_gateway.receipts import OUTBOX_WINDOW, Outbox, StoredItem
+from smpp_gateway.smpp import codec
+from smpp_gateway.smpp.constants import CommandStatus
+from smpp_gateway.smpp.pdu import DeliverSm, Request, Response
+from smpp_gateway.transport.connection import LinkLost
+
+
+class MemoryStore:
+    """The DeliveryStore contract over a dict: items stay until delivered or expired."""
+
+    def __init__(self, count: int) -> None:
+        self.items = {
+            number: StoredItem(
+                number, "receipt", codec.encode(DeliverSm(short_message=b"%d" % number)), 0, 1e12
+            )
+            for number in range(1, count + 1)
+        }
+        self.reads = 0
+        self.retried: list[int] = []
+
+    async def enqueue(self, account: str, kind: str, pdu: bytes, now: float) -> None:
+        raise NotImplementedError
+
+    async def pending(self, account: str, limit: int, now: float) -> list[StoredItem]:
+        self.reads += 1
+        due = [item for number, item in sorted(self.items.items()) if number not in self.retried]
+        return due[:limit]
+
+    def delivered(self, item_id: int) -> None:
+        del self.items[item_id]
+
+    def retry_later(self, item_id: int, attempts: int, next_attempt_at: float) -> None:
+        self.retried.append(item_id)
+
+    def expired(self, item_id: int) -> None:
+        del self.items[item_id]
+
+
+class Client:
+    """A client connection whose answers the test gives, one request at a time or all at once."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[bytes, asyncio.Future[Response]]] = []
+        self.peer_ip = "127.0.0.1"
+
+    async def request(self, pdu: Request) -> Response:
+        future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        assert isinstance(pdu, DeliverSm)
+        self.sent.append((pdu.short_message, future))
+        return await future
+
+    def answer_all(self, error: Exception | None = None) -> None:
+        for _, future in self.sent:
+            if not future.done():
+                if error is None:
+                    future.set_result(DeliverSm().make_response(CommandStatus.ESME_ROK))
+                else:
+                    future.set_exception(error)
+
+
+def outbox_for(store: MemoryStore, client: Client) -> Outbox:
+    account = AccountConfig(system_id="demo", password_hash="x")
+    registry = ClientRegistry()
+    registry.add(ClientBind(client, account, BindType.TRANSCEIVER))  # type: ignore[arg-type]
+    return Outbox("demo", store, registry, Metrics(), clock=lambda: 1000.0)
+
+
+async def until(condition: Any, timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.001)
+
+
+async def test_deliveries_are_pipelined_up_to_the_window_in_store_order() -> None:
+    store, client = MemoryStore(OUTBOX_WINDOW * 2 + 5), Client()
+    outbox = outbox_for(store, client)
+    outbox.kick()
+    await until(lambda: len(client.sent) == OUTBOX_WINDOW)
+    await asyncio.sleep(0.01)
+    assert len(client.sent) == OUTBOX_WINDOW  # no more than the window before an answer
+    while store.items:
+        client.answer_all()
+        await asyncio.sleep(0.001)
+    await outbox.stop()
+    assert [text for text, _ in client.sent] == [b"%d" % n for n in range(1, OUTBOX_WINDOW * 2 + 6)]
+
+
+async def test_the_store_is_not_read_again_while_deliveries_are_in_flight() -> None:
+    store, client = MemoryStore(3), Client()  # fewer than the window: the queue empties at once
+    outbox = outbox_for(store, client)
+    outbox.kick()
+    await until(lambda: len(client.sent) == 3)
+    await asyncio.sleep(0.01)
+    assert store.reads == 1  # the three are in flight, still in the store: no second read
+    client.answer_all()
+    await until(lambda: not store.items)
+    await asyncio.sleep(0.01)
+    await outbox.stop()
+    assert len(client.sent) == 3  # each delivered exactly once
+
+
+async def test_a_broken_bind_stops_delivery_and_nothing_is_lost() -> None:
+    store, client = MemoryStore(OUTBOX_WINDOW + 10), Client()
+    outbox = outbox_for(store, client)
+    outbox.kick()
+    await until(lambda: len(client.sent) == OUTBOX_WINDOW)
+    client.answer_all(LinkLost("gone"))
+    await asyncio.sleep(0.05)
+    assert len(client.sent) == OUTBOX_WINDOW  # nothing more was sent on the broken bind
+    assert len(store.retried) == OUTBOX_WINDOW  # every unacknowledged item is rescheduled
+    assert len(store.items) == OUTBOX_WINDOW + 10  # and none is gone
+    await outbox.stop()
