@@ -38,6 +38,7 @@ MAX_ATTEMPTS = 10
 RETRY_PAUSE = 1.0  # seconds before a refused deliver_sm is offered again
 RECEIVING = frozenset({BindState.BOUND_RX, BindState.BOUND_TRX})
 _TRANSIENT = frozenset({CommandStatus.ESME_RMSGQFUL, CommandStatus.ESME_RINVBNDSTS})
+_OK = int(CommandStatus.ESME_ROK)
 
 
 class Link(SmppConnection):
@@ -53,10 +54,12 @@ class Link(SmppConnection):
             cast(asyncio.Transport, transport).pause_reading()
 
     def _on_response(self, event: ev.Event) -> None:
-        super()._on_response(event)
         assert isinstance(event, ev.ResponseReceived)
-        if self.outbox is not None and isinstance(event.request, DeliverSm):
-            self.outbox.answered(self, event.request.sequence_number, event.response.command_status)
+        if self._waiters:  # (none for a deliver_sm of the outbox: it is sent without a future)
+            super()._on_response(event)
+        request = event.request
+        if self.outbox is not None and isinstance(request, DeliverSm):
+            self.outbox.answered(self, request.sequence_number, event.response.command_status)
 
     def _on_request_failed(self, event: ev.Event) -> None:
         super()._on_request_failed(event)
@@ -118,8 +121,13 @@ class Outbox:
         return sum(len(items) for items in self._in_flight.values())
 
     def put(self, pdu: DeliverSm | Build) -> None:
-        self._push(_Item(pdu))
-        self._request_pump()
+        queue = self._queue
+        if len(queue) >= self.limit:
+            queue.popleft()
+            self.dropped += 1
+        queue.append(_Item(pdu))
+        if not self._pump_scheduled:
+            self._request_pump()
 
     def attach(self, link: Link) -> None:
         """A receiver/transceiver bind of our system_id came up."""
@@ -137,10 +145,11 @@ class Outbox:
             self._request_pump()
 
     def answered(self, link: Link, sequence: int, status: int) -> None:
-        item = self._in_flight.get(link, {}).pop(sequence, None)
+        in_flight = self._in_flight.get(link)
+        item = None if in_flight is None else in_flight.pop(sequence, None)
         if item is None:
             return
-        if status == CommandStatus.ESME_ROK:
+        if status == _OK:
             self.sent += 1
             if self._on_sent is not None and item.pdu is not None:
                 self._on_sent(item.pdu)
@@ -151,7 +160,8 @@ class Outbox:
             )
         else:
             self._scheduler.call_later(RETRY_PAUSE, self._retry, item)
-        self._request_pump()
+        if not self._pump_scheduled:
+            self._request_pump()
 
     def pump(self) -> None:
         self._pump_scheduled = False
@@ -209,7 +219,7 @@ class Outbox:
         return []
 
     def _request_pump(self) -> None:
-        # Batched: one pump per scheduler tick however many receipts were queued in it.
+        # Batched: one pump per scheduler tick however many receipts were queued or answered in it.
         if not self._pump_scheduled:
             self._pump_scheduled = True
             self._scheduler.call_later(0.0, _pump, self)
@@ -217,12 +227,6 @@ class Outbox:
     def _retry(self, item: _Item) -> None:
         self._queue.appendleft(item)
         self._request_pump()
-
-    def _push(self, item: _Item) -> None:
-        if len(self._queue) >= self.limit:
-            self._queue.popleft()
-            self.dropped += 1
-        self._queue.append(item)
 
 
 def _pump(outbox: Outbox) -> None:
