@@ -19,10 +19,10 @@ import hmac
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from .accounts import TokenBucket, authorize_bind, bind_type_of, network_allows, quota_for, verify_password
 from .config import AccountConfig, BindType, GatewayConfig
@@ -306,8 +306,8 @@ class ClientSide:
             response = pdu.make_response(CommandStatus.ESME_RSYSERR)
         client.conn.send_response(pdu, response)
 
-    def _spawn(self, coroutine: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(coroutine)
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
