@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -81,6 +82,50 @@ def process_usage(pid: int) -> dict[str, float]:
             if line.startswith("VmHWM:"):
                 peak = int(line.split()[1]) / 1024
     return {"cpu_s": round(cpu, 2), "peak_rss_mb": round(peak, 1)}
+
+
+class RssSampler:
+    """The RSS of a process every ``every`` seconds, from a thread, while the block runs."""
+
+    def __init__(self, pid: int, every: float) -> None:
+        self.pid = pid
+        self.every = every
+        self.samples: list[tuple[float, float]] = []  # (seconds since start, MB)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        while True:
+            try:
+                with open(f"/proc/{self.pid}/status") as status:
+                    kb = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+            except (OSError, StopIteration):
+                return
+            self.samples.append((round(time.monotonic() - started, 1), round(kb / 1024, 1)))
+            if self._stop.wait(self.every):
+                return
+
+    def summary(self, warm_up: float) -> dict[str, Any]:
+        """The first and last RSS after ``warm_up`` seconds (caches filled), and the growth between."""
+        warm = [mb for at, mb in self.samples if at >= warm_up] or [mb for _, mb in self.samples[-1:]]
+        if not warm:
+            return {}
+        return {
+            "after_warm_up_mb": warm[0],
+            "end_mb": warm[-1],
+            "max_mb": max(mb for _, mb in self.samples),
+            "growth_after_warm_up_pct": round(100 * (warm[-1] - warm[0]) / warm[0], 1),
+            "samples": self.samples,
+        }
 
 
 def wait_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
@@ -240,12 +285,14 @@ def run_scenario(scenario: Scenario) -> dict[str, Any]:
             command = [sys.executable, "-m", "smpp_gateway", "run", "-c", str(gw_config)]
             with started(command, gw_port, tmp / "gateway.log") as gateway:
                 time.sleep(1.0)  # let the gateway's carrier binds come up before the load starts
-                load = run_load(scenario, gw_port, "demo", "demopass")
+                with RssSampler(gateway.pid, every=max(1.0, scenario.duration / 60)) as rss:
+                    load = run_load(scenario, gw_port, "demo", "demopass")
                 return {
                     "load": load,
                     "carrier_received": carrier_received(panel),
                     "gateway": process_usage(gateway.pid),
                     "simulator": process_usage(sim.pid),
+                    "gateway_rss": rss.summary(warm_up=scenario.duration / 5),
                 }
 
 
@@ -256,7 +303,16 @@ def summary(name: str, result: dict[str, Any]) -> str:
         f"{name:28s} {load['msgs_per_s']:>9.0f} msg/s  accepted {load['accepted']:>8}  "
         f"carrier {result.get('carrier_received')!s:>8}  p50 {latency['p50']:>6} p99 {latency['p99']:>6} "
         f"max {latency['max']:>6} ms  receipts {load.get('receipts', 0)}  "
-        f"gw {result.get('gateway', {})}"
+        f"gw {result.get('gateway', {})} rss {_rss_brief(result.get('gateway_rss', {}))}"
+    )
+
+
+def _rss_brief(rss: dict[str, Any]) -> str:
+    if not rss:
+        return "-"
+    return (
+        f"{rss['after_warm_up_mb']} -> {rss['end_mb']} MB after warm-up "
+        f"({rss['growth_after_warm_up_pct']:+}%), max {rss['max_mb']} MB"
     )
 
 
