@@ -140,7 +140,11 @@ class SessionCore:
             detail = f"{cid.name.lower()} from the {self.role.peer.name} in {self._state.name}"
             self._refuse(pdu, illegal_status(self._state, cid), detail)
             return
-        _REQUEST_HANDLERS.get(cid, SessionCore._surface)(self, pdu)
+        handler = _REQUEST_HANDLERS.get(cid)
+        if handler is None:  # an application request
+            self._surface(pdu)
+        else:
+            handler(self, pdu)
 
     def _surface(self, pdu: Request) -> None:
         """Hand an application request over, within the inbound window (rule 3)."""
@@ -197,20 +201,18 @@ class SessionCore:
             return
         request = pending.request
         if type(pdu) is request.response_class:
-            _RESPONSE_HANDLERS.get(pdu.command_id, SessionCore._on_answer)(self, pending, pdu, now)
+            handler = _RESPONSE_HANDLERS.get(pdu.command_id)
+            if handler is not None:  # a bind or unbind answered
+                handler(self, pending, pdu, now)
+            elif not pending.internal:
+                round_trip = now - pending.sent_at
+                self._events.append(ev.ResponseReceived(request=request, response=pdu, round_trip=round_trip))
         elif pdu.command_id is _C.GENERIC_NACK:
             self._fail(pending, pdu.command_status, "answered with generic_nack", pdu)
         else:
             detail = f"{type(pdu).__name__} does not answer {type(request).__name__}"
             self._report(_S.ESME_RINVCMDID, detail, pdu)
             self._fail(pending, _S.ESME_RINVCMDID, detail, pdu)
-
-    def _on_answer(self, pending: Pending, pdu: Response, now: float) -> None:
-        if not pending.internal:
-            answered = ev.ResponseReceived(
-                request=pending.request, response=pdu, round_trip=now - pending.sent_at
-            )
-            self._events.append(answered)
 
     def _on_bind_resp(self, pending: Pending, pdu: Response, now: float) -> None:
         if pdu.command_status != _S.ESME_ROK:

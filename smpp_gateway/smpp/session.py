@@ -59,7 +59,7 @@ from . import codec
 from . import events as ev
 from ._session_core import SessionCore
 from ._session_support import CONTROL, KEEPALIVE, MAX_SEQUENCE, SessionConfig, renumbered
-from .constants import RESPONSE_BIT, CommandId, CommandStatus
+from .constants import CommandId, CommandStatus
 from .errors import LocalProtocolError, RemoteProtocolError
 from .pdu import Bind, BindResp, EnquireLink, Request, Response, Unbind
 from .states import BIND_IDS, BOUND_STATES, BindState
@@ -109,23 +109,23 @@ class Session(SessionCore):
             return
         frames = self._frames
         frames.feed(data)
+        next_frame, decode = frames.next_frame, codec.decode
         while self._state is not _CLOSED:
             try:
-                frame = frames.next_frame()
+                frame = next_frame()
                 if frame is None:
                     return
-                pdu = codec.decode(frame)
+                pdu = decode(frame)
             except RemoteProtocolError as exc:
                 self._on_bad_pdu(exc, now)
                 continue
             self._last_rx = now
-            cid = pdu.command_id
-            if cid not in KEEPALIVE:
+            if pdu.command_id not in KEEPALIVE:
                 self._last_activity = now
-            if cid & RESPONSE_BIT:
-                self._on_response(cast(Response, pdu), now)
+            if isinstance(pdu, Request):
+                self._on_request(pdu, now)
             else:
-                self._on_request(cast(Request, pdu), now)
+                self._on_response(cast(Response, pdu), now)
 
     def next_event(self) -> ev.Event | None:
         return self._events.popleft() if self._events else None
