@@ -52,33 +52,21 @@ _STOP_REACH = 4  # "STOP au 36123", "Stop SMS au 36123", "reply STOP to 36123"
 class Shape:
     """Word-level facts shared by every text of one shape (see the module docstring).
 
-    ``memo`` lets a rule keep its own per-shape result, keyed by its compiled model.
+    Plain attributes, computed once per shape: in CPython 3.11 every property read is a Python
+    call, and the pipeline reads these for every message. ``memo`` lets a rule keep its own
+    per-shape result, keyed by its compiled model.
     """
 
-    __slots__ = ("_otp", "_stop", "memo", "words", "wordset")
+    __slots__ = ("has_opt_out_mention", "looks_like_otp", "memo", "words", "wordset")
 
     def __init__(self, shape: str) -> None:
-        self.words = words_of(shape)
-        self.wordset = frozenset(self.words)
-        self._otp: bool | None = None
-        self._stop: bool | None = None
+        self.words = words = words_of(shape)
+        self.wordset = frozenset(words)
+        # A one-time code: a code word near a 4-8 digit number (the class may say otherwise).
+        self.looks_like_otp = bool(self.wordset & _OTP_WORDS) and _code_near_number(words)
+        # The word STOP followed closely by a 4-6 digit short code ("STOP au 36123").
+        self.has_opt_out_mention = has_opt_out_mention(words)
         self.memo: dict[object, object] = {}
-
-    @property
-    def looks_like_otp(self) -> bool:
-        """A one-time code: a code word near a 4-8 digit number (the class may say otherwise)."""
-        otp = self._otp
-        if otp is None:
-            otp = self._otp = bool(self.wordset & _OTP_WORDS) and _code_near_number(self.words)
-        return otp
-
-    @property
-    def has_opt_out_mention(self) -> bool:
-        """The word STOP followed closely by a 4-6 digit short code ("STOP au 36123", "Stop SMS 36 123")."""
-        stop = self._stop
-        if stop is None:
-            stop = self._stop = has_opt_out_mention(self.words)
-        return stop
 
 
 @lru_cache(maxsize=8192)
@@ -87,34 +75,21 @@ def shape_of(shape: str) -> Shape:
 
 
 class Analysis:
-    """Lazily computed facts about one text; ``memo`` holds per-text results of rules."""
+    """Facts about one text, computed at once (the content rules read all of them for every
+    message); ``memo`` holds per-text results of rules."""
 
-    __slots__ = ("_encoding", "_folded", "_shape", "_urls", "_words", "memo", "text")
+    __slots__ = ("_words", "encoding_issue", "folded", "memo", "shape", "text", "urls")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._folded: str | None = None
-        self._shape: Shape | None = None
-        self._urls: tuple[Url, ...] | None = None
-        self._encoding: tuple[str | None] | None = None
+        # Lower-case ASCII rendering (normalize.fold_ascii).
+        self.folded = folded = fold_ascii(text)
+        self.shape = shape_of(folded.encode("ascii").translate(_ZERO_DIGITS).decode("ascii"))
+        self.urls: tuple[Url, ...] = extract_urls(text)
+        # Why the text's characters look like evasion, or None.
+        self.encoding_issue = encoding_issue(text)
         self._words: list[str] | None = None
         self.memo: dict[object, object] = {}
-
-    @property
-    def folded(self) -> str:
-        """Lower-case ASCII rendering (normalize.fold_ascii)."""
-        folded = self._folded
-        if folded is None:
-            folded = self._folded = fold_ascii(self.text)
-        return folded
-
-    @property
-    def shape(self) -> Shape:
-        shape = self._shape
-        if shape is None:
-            masked = self.folded.encode("ascii").translate(_ZERO_DIGITS).decode("ascii")
-            shape = self._shape = shape_of(masked)
-        return shape
 
     @property
     def words(self) -> list[str]:
@@ -123,21 +98,6 @@ class Analysis:
         if words is None:
             words = self._words = words_of(self.folded)
         return words
-
-    @property
-    def urls(self) -> tuple[Url, ...]:
-        urls = self._urls
-        if urls is None:
-            urls = self._urls = extract_urls(self.text)
-        return urls
-
-    @property
-    def encoding_issue(self) -> str | None:
-        """Why the text's characters look like evasion, or None."""
-        memo = self._encoding
-        if memo is None:
-            memo = self._encoding = (encoding_issue(self.text),)
-        return memo[0]
 
     @property
     def looks_like_otp(self) -> bool:

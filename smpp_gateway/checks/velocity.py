@@ -243,7 +243,7 @@ def _observation(message: Message, ctx: CheckContext) -> Observation:
     number = ctx.dest.e164
     message_class = ctx.message_class
     otp = message_class is MessageClass.OTP or (
-        message_class is not MessageClass.MARKETING and ctx.analysis.looks_like_otp
+        message_class is not MessageClass.MARKETING and ctx.analysis.shape.looks_like_otp
     )
     observation = ctx.observation = ctx.velocity.observe(
         message.account,
