@@ -78,7 +78,7 @@ class Analysis:
     """Facts about one text, computed at once (the content rules read all of them for every
     message); ``memo`` holds per-text results of rules."""
 
-    __slots__ = ("_words", "encoding_issue", "folded", "memo", "shape", "text", "urls")
+    __slots__ = ("_words", "encoding_issue", "folded", "link_hosts", "memo", "shape", "text", "urls")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -86,6 +86,8 @@ class Analysis:
         self.folded = folded = fold_ascii(text)
         self.shape = shape_of(folded.encode("ascii").translate(_ZERO_DIGITS).decode("ascii"))
         self.urls: tuple[Url, ...] = extract_urls(text)
+        # What the link rules read of each link (the rest of a Url, its path, is the text's own).
+        self.link_hosts = tuple([(url.host, url.userinfo) for url in self.urls]) if self.urls else ()
         # Why the text's characters look like evasion, or None.
         self.encoding_issue = encoding_issue(text)
         self._words: list[str] | None = None

@@ -28,19 +28,19 @@ def text_outcome_memo(
 ) -> tuple[dict[object, object], object]:
     """Where the pipeline memoises the content rules' joint outcome, and under which key.
 
-    The four rules read the text's analysis, the account and its settings. Per text (a campaign's
-    one text) in general; per Shape (every OTP or notice of one template) when the text has no link
-    and no digit a phishing signal reads: the link rules then accept, the phishing score depends on
-    the Shape alone, and the encoding verdict, which a Shape does not determine (folding hides
-    look-alike letters), is part of the key.
+    The four rules read the text's encoding verdict, its Shape (the phishing phrases), of each link
+    only its host and userinfo (what a link's verdict depends on), the account and its settings.
+    So the outcome is memoised per Shape (every OTP or notice of one template, links included) with
+    the encoding verdict (a Shape hides look-alike letters) and the links' hosts in the key; per
+    text when a phishing signal reads the text's digits ("0899...").
     """
     analysis = ctx.analysis
-    if analysis.urls or ctx.settings.phishing.reads_digits(analysis):
+    if ctx.settings.phishing.reads_digits(analysis):
         return analysis.memo, (owner, message.account)
     memo = analysis.shape.memo
     if len(memo) >= SHAPE_MEMO_SIZE:
         memo.clear()
-    return memo, (owner, message.account, analysis.encoding_issue)
+    return memo, (owner, message.account, analysis.encoding_issue, analysis.link_hosts)
 
 
 def content_encoding(message: Message, ctx: CheckContext) -> Verdict:

@@ -192,12 +192,29 @@ def test_outcome_memos_are_bounded() -> None:
     assert 0 < len(analyse("Votre code est 123456").shape.memo) <= SHAPE_MEMO_SIZE
 
 
-def test_a_text_with_links_is_judged_per_text_not_per_shape() -> None:
+def test_links_enter_the_key_by_host_and_userinfo() -> None:
     side = _Side(CONFIG, demo_account_policy(), True)
     first = side.run(message("Votre suivi : shop1.fr/colis"), 0, 0)
     second = side.run(message("Votre suivi : shop2.fr/colis"), 0, 1)
     assert "shop1.fr" in first.final.reason  # type: ignore[union-attr]
     assert "shop2.fr" in second.final.reason  # type: ignore[union-attr]
+    tricked = side.run(message("Suivi : https://acme1.fr@relais.io/c"), 0, 2)
+    other = side.run(message("Suivi : https://acme2.fr@relais.io/c"), 0, 3)
+    assert "acme1.fr@relais.io" in tricked.final.reason  # type: ignore[union-attr]
+    assert "acme2.fr@relais.io" in other.final.reason  # type: ignore[union-attr]
+
+
+def test_notices_of_one_template_share_their_outcome_whatever_their_link_path() -> None:
+    from smpp_gateway.checks.analysis import analyse
+
+    side = _Side(CONFIG, demo_account_policy(), True)
+    text = "Votre colis ACME n°{0} est en cours de livraison. Suivi : https://suivi.acme.fr/c/{0}"
+    for ref in range(1000000, 1000020):
+        assert side.run(message(text.format(ref)), 0, ref).accepted
+    segments = {getattr(step.check, "__self__", None) for step in side.pipeline._plan}
+    shape = analyse(text.format(1000000)).shape
+    outcomes = [key for key in shape.memo if isinstance(key, tuple) and key[0] in segments]
+    assert len(outcomes) == 1
 
 
 def test_digits_a_signal_reads_are_judged_per_text() -> None:
