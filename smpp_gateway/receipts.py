@@ -152,7 +152,8 @@ class Outbox:
                     await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
                     if not _settle(sending):  # the bind failed: this item waits for the next one
                         self._queue.appendleft(item)
-                        await asyncio.wait(sending)
+                        if sending:
+                            await asyncio.wait(sending)
                         return
                 sending.add(asyncio.ensure_future(self._deliver(client, item)))
         finally:

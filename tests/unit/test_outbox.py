@@ -119,4 +119,14 @@ async def test_a_broken_bind_stops_delivery_and_nothing_is_lost() -> None:
     assert len(client.sent) == OUTBOX_WINDOW  # nothing more was sent on the broken bind
     assert len(store.retried) == OUTBOX_WINDOW  # every unacknowledged item is rescheduled
     assert len(store.items) == OUTBOX_WINDOW + 10  # and none is gone
+    task = outbox._task
+    assert task is not None
+    assert task.done()  # it stopped to wait for another bind...
+    assert task.exception() is None  # ...and did not crash
+    client.sent.clear()
+    outbox.kick()  # a new bind: delivery resumes with what was not sent
+    await until(lambda: len(client.sent) == 10)
+    assert [text for text, _ in client.sent] == [
+        b"%d" % n for n in range(OUTBOX_WINDOW + 1, OUTBOX_WINDOW + 11)
+    ]
     await outbox.stop()
