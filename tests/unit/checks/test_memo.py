@@ -227,3 +227,20 @@ def test_digits_a_signal_reads_are_judged_per_text() -> None:
     )
     assert "premium_callback" not in getattr(plain.final, "reason", "")
     assert "premium_callback" in premium.final.reason  # type: ignore[union-attr]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["089", "0899", "118", "08", "33", "8", "9", "0", "x", "A", " ", ".", "-", "\x01"]),
+        max_size=12,
+    ).map("".join)
+)
+def test_reads_digits_sees_every_digit_phrase_that_matches(text: str) -> None:
+    """The search that sends a text to the per-text memo never misses a digit phrase's match."""
+    from smpp_gateway.checks.analysis import Analysis
+
+    model = Pipeline.from_config(CONFIG, demo_account_policy()).settings.phishing
+    analysis = Analysis("appelez le " + text)
+    if model._digits.matches(analysis.words):
+        assert model.reads_digits(analysis)
