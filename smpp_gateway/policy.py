@@ -91,12 +91,13 @@ class Policy:
             duplicates=state.duplicates,
             phones=state.phones,
         )
-        result = self.pipeline(account).run(message, context)
-        findings = tuple(FindingView(f.rule, f.mode.value, f.kind) for f in result.findings)
-        reasons = tuple(f"{f.rule} ({f.mode.value}): {f.reason}" for f in result.findings)
-        final = result.final
+        final, amended, found = self.pipeline(account).run(message, context)
         status = int(final.status) if isinstance(final, Reject) else None
-        return PolicyOutcome(status, result.amended, findings, reasons)
+        if not found:  # most messages: no finding, and no generators to build two empty tuples
+            return PolicyOutcome(status, amended, (), ())
+        findings = tuple([FindingView(f.rule, f.mode.value, f.kind) for f in found])
+        reasons = tuple([f"{f.rule} ({f.mode.value}): {f.reason}" for f in found])
+        return PolicyOutcome(status, amended, findings, reasons)
 
     def country_of(self, e164_digits: str) -> str | None:
         info = self.state.phones.lookup("+" + e164_digits, "FR")
