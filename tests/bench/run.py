@@ -24,6 +24,7 @@ DEFAULT = (
     "bench_checks",
     "bench_store",
     "bench_simulator",
+    "bench_submit_path",
     "bench_gateway",
     "bench_memory",
 )
