@@ -24,8 +24,9 @@ A response is never answered, whatever is wrong with it: two peers could nack ea
 
 Rule 3 (windows): beyond ``max_inbound_window`` requests surfaced and not yet answered, the session
 answers ``ESME_RMSGQFUL`` itself (``ESME_RTHROTTLED`` is policy, the application's business).
-``send_request`` raises ``LocalProtocolError(ESME_RMSGQFUL)`` beyond ``max_outbound_window``. bind,
-unbind and enquire_link are outside both windows: a full window never blocks a keepalive or goodbye.
+``send_request`` raises ``LocalProtocolError(ESME_RMSGQFUL)`` beyond ``max_outbound_window``;
+``send_requests`` queues several application requests at once, all of them or none. bind, unbind and
+enquire_link are outside both windows: a full window never blocks a keepalive or goodbye.
 
 Rule 4 (outcomes): each request we send gets exactly one outcome event (see ``events``) or is listed
 in ``ConnectionClosed.unanswered``. A response matching no outstanding sequence number (a late answer

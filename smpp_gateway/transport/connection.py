@@ -5,7 +5,8 @@ Theory of operation:
    goes to the ``ConnectionHandler`` (server, carrier client, simulator) or resolves a waiter.
 2. Bytes out: every PDU goes through the session; the connection writes ``data_to_send()`` once per
    batch (after an inbound chunk, or once per loop iteration for responses sent from tasks), so a
-   burst of responses costs one ``transport.write``.
+   burst of responses costs one ``transport.write``; ``send_requests_nowait`` hands a window of
+   requests to the session in one call.
 3. Time: exactly one timer, armed at ``session.next_deadline()``; re-armed only when the deadline moves
    earlier (a timer that fires early just re-arms), so the hot path does not churn timer handles.
 4. Waiters: one future per outstanding request keyed by sequence number; a response resolves it, a
