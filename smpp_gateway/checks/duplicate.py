@@ -1,16 +1,20 @@
 """duplicate: the same text to the same recipient more than N times in a window.
 
 A client stuck in a retry loop, or a script run twice, sends the same message again and again;
-carriers bill each one and recipients complain. Keys are (account, recipient, hash of the text):
-the text itself is not kept, so memory per key is a few timestamps. The key map is an LRU bounded
-by ``max_keys``; an evicted key simply starts again from zero.
+carriers bill each one and recipients complain. A key is the hash of (account, recipient, text):
+neither the text nor a key tuple is kept, so a key costs its dict slot, one int and its times (a
+collision of two 64-bit hashes among the keys kept would count two messages as one text: about
+1e-14 per message). The key map is a RecentMap (velocity.py): it turns every window, since a key
+idle for a window counts from zero anyway, and holds at most ``max_keys`` keys; a key forgotten
+early (beyond the bound) starts again from zero.
 """
 
 from __future__ import annotations
 
 from ..message import Message
 from .base import ACCEPT, CheckContext, Verdict, reject
-from .velocity import DEFAULT_MAX_KEYS, BoundedMap, recent_events
+from .recent import RecentMap
+from .velocity import DEFAULT_MAX_KEYS, recent_events
 
 
 class DuplicateState:
@@ -19,7 +23,7 @@ class DuplicateState:
     __slots__ = ("_seen",)
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
-        self._seen: BoundedMap[tuple[str, str, int], float | list[float]] = BoundedMap(max_keys)
+        self._seen: RecentMap[int, float | list[float]] = RecentMap(max_keys, 0.0)
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -29,16 +33,18 @@ class DuplicateState:
 
         At most ``keep`` timestamps are kept per key: the rule only needs to know "more than N".
         """
-        seen, key = self._seen, (account, recipient, hash(text))
-        times = seen.get(key)
-        if times is None:  # the common case: most texts go once to a recipient
-            seen[key] = now  # a bare time until a second send: no list for the collector to walk
-            if len(seen) > seen.max_keys:
-                seen.popitem(last=False)
-            return 1
-        seen.move_to_end(key)
+        seen, key = self._seen, hash((account, recipient, text))
+        times = seen.current.get(key)
+        if times is None:
+            times = seen.previous.pop(key, None)
+            if window > seen.span:  # the longest window an account asks for
+                seen.span = window
+            if times is None:  # the common case: most texts go once to a recipient
+                seen.put(key, now, now)  # a bare time until a second send: no list for the collector
+                return 1
         if not isinstance(times, list):
-            times = seen[key] = [times]
+            times = [times]
+        seen.put(key, times, now)
         return recent_events(times, now, window, keep)
 
 

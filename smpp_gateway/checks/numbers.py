@@ -12,7 +12,6 @@ that fast path finds invalid, goes through ``phonenumbers.parse`` so that lenien
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -20,8 +19,11 @@ from phonenumbers import PhoneNumber, PhoneNumberType
 from phonenumbers import timezone as pn_timezone
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, NumberParseException
 
-# 100 000 entries of ~400 bytes: ~40 MB at most, and a day of a mid-size account's distinct
-# recipients. Beyond it the least recently used numbers are parsed again (a cost, not a failure).
+from .recent import RecentMap
+
+# 100 000 entries of ~200 bytes (dict slot, NumberInfo, e164 string): ~20 MB at most, and a day
+# of a mid-size account's distinct recipients. Beyond it the least recently used numbers are
+# parsed again (a cost, not a failure).
 DEFAULT_PHONE_CACHE_SIZE = 100_000
 
 _TYPE_NAMES = {value: name.lower() for name, value in vars(PhoneNumberType).items() if name.isupper()}
@@ -133,32 +135,39 @@ def _block_key(digits: str | None) -> str | None:
 
 
 class PhoneCache:
-    """Bounded LRU of NumberInfo by (raw address, default region), and of number-block templates."""
+    """Bounded map of NumberInfo by raw address, per default region, and of number-block templates.
+
+    RecentMaps (two generations of plain dicts, see recent.py): an entry costs half an
+    OrderedDict's, and a hit no move_to_end. Keyed per region by the raw address: no key tuple.
+    """
 
     __slots__ = ("_blocks", "_entries", "hits", "max_size", "misses")
 
     def __init__(self, max_size: int = DEFAULT_PHONE_CACHE_SIZE) -> None:
         self.max_size = max_size
-        self._entries: OrderedDict[tuple[str, str], NumberInfo] = OrderedDict()
-        self._blocks: OrderedDict[str, NumberInfo] = OrderedDict()
+        self._entries: dict[str, RecentMap[str, NumberInfo]] = {}  # by default region
+        self._blocks: RecentMap[str, NumberInfo] = RecentMap(max_size)
         self.hits = 0
         self.misses = 0
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return sum(len(entries) for entries in self._entries.values())
 
     def lookup(self, raw: str, default_region: str) -> NumberInfo:
-        key = (raw, default_region)
-        entries = self._entries
-        info = entries.get(key)
-        if info is not None:
-            entries.move_to_end(key)
-            self.hits += 1
+        entries = self._entries.get(default_region)
+        if entries is None:  # one map per region (a handful): each holds up to max_size
+            entries = self._entries[default_region] = RecentMap(self.max_size)
+        info = entries.current.get(raw)
+        if info is None:
+            info = entries.previous.pop(raw, None)
+            if info is None:
+                self.misses += 1
+                info = self._describe(raw, default_region)
+            else:
+                self.hits += 1
+            entries.put(raw, info)
             return info
-        self.misses += 1
-        info = entries[key] = self._describe(raw, default_region)
-        if len(entries) > self.max_size:
-            entries.popitem(last=False)
+        self.hits += 1
         return info
 
     def _describe(self, raw: str, default_region: str) -> NumberInfo:
@@ -168,12 +177,9 @@ class PhoneCache:
             return describe_number(raw, default_region)
         template = self._blocks.get(block)
         if template is not None:
-            self._blocks.move_to_end(block)
             return NumberInfo(raw, digits, template.valid, template.region, template.number_type, _lazy=True)
         info = describe_number(raw, default_region)
         if info.valid and info.e164 == digits:
             # Only numbers the fast path understood exactly (no lenient re-parse) become a template.
-            self._blocks[block] = info
-            if len(self._blocks) > self.max_size:
-                self._blocks.popitem(last=False)
+            self._blocks.put(block, info)
         return info

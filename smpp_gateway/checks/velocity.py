@@ -11,12 +11,15 @@ number ranges whose termination revenue the fraudster shares. Four signals, per 
   messages;
 - velocity.otp_fanout: OTP messages to recipients not seen earlier in the window.
 
-Memory is fixed. Every key map is an LRU bounded by ``max_keys`` (the least recently active keys
-are forgotten: an idle range starts from zero, which under-counts but never grows memory). Per
-key, the sparse signals keep the times of recent events in a list capped just above the rule's
-threshold (the rule only needs to know "more than N"); the dense one (the account's traffic for
-the share) uses a ring of BUCKETS buckets (a window of an hour counts in 5-minute steps, so it may
-include up to one bucket of older traffic). Counters take ``now`` (epoch seconds); nothing reads a clock.
+Memory is fixed. The per-recipient and per-block maps are RecentMaps: two generations of plain
+dicts that turn every window (a key idle for longer than its window counts from zero anyway, so
+forgetting it changes no answer) and hold at most ``max_keys`` keys (beyond that the oldest
+generation is dropped early: under-counting, never growth). Per key, the sparse signals keep the
+times of recent events in a list capped just above the rule's threshold (the rule only needs to
+know "more than N"); a 100-number block keeps its numbers' last times, oldest first, at most the
+sequential threshold of them. The dense signal (the account's traffic for the share) uses a ring
+of BUCKETS buckets (a window of an hour counts in 5-minute steps, so it may include up to one
+bucket of older traffic). Counters take ``now`` (epoch seconds); nothing reads a clock.
 The first velocity rule a message reaches records it in every counter at once (``observe``: one
 call instead of four; each rule then reads its own count), attempts included: a client hammering
 a throttled range stays throttled.
@@ -31,12 +34,15 @@ from typing import NamedTuple, TypeVar
 
 from ..message import Message, MessageClass
 from .base import ACCEPT, CheckContext, Verdict, reject
+from .recent import RecentMap
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 BUCKETS = 12
-# Keys per map: 100 000 blocks/accounts/recipients of a few hundred bytes each, tens of MB at most.
+# Keys per map. A RecentMap key costs ~150 bytes (its dict slot, a key tuple, its time): 100 000
+# of them ~15 MB, within the checks' memory budget (docs/checks.md, Performance). At 1 000 msg/s to
+# distinct recipients, a one-minute window holds 60 000 of them.
 DEFAULT_MAX_KEYS = 100_000
 HUNDRED_BLOCK = 100
 
@@ -159,9 +165,10 @@ class VelocityState:
     __slots__ = ("_blocks", "_hundreds", "_otp", "_seen", "_shares")
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
-        self._seen: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)  # last message per recipient
-        self._blocks: BoundedMap[tuple[str, str], float | list[float]] = BoundedMap(max_keys)
-        self._hundreds: BoundedMap[tuple[str, int], dict[int, float]] = BoundedMap(max_keys)
+        self._seen: RecentMap[tuple[str, str], float] = RecentMap(max_keys, 0.0)  # last message per recipient
+        self._blocks: RecentMap[tuple[str, str], float | list[float]] = RecentMap(max_keys, 0.0)
+        # Per 100-number block: the last time of each of its numbers, oldest first.
+        self._hundreds: RecentMap[tuple[str, int], dict[int, float]] = RecentMap(max_keys, 0.0)
         self._shares: BoundedMap[str, ShareWindow] = BoundedMap(max_keys)
         self._otp: BoundedMap[str, list[float]] = BoundedMap(max_keys)
 
@@ -175,38 +182,44 @@ class VelocityState:
         costly: bool,
         now: float,
         windows: tuple[float, float, float, float],
-        caps: tuple[int, int],
+        caps: tuple[int, int, int],
     ) -> Observation:
         """Record one message to ``number`` in every counter.
 
         ``windows``: burst, sequential, share and fan-out windows in seconds; ``caps``: how many
-        recent events the burst and fan-out counters keep (one more than their thresholds).
-        The map operations are written inline (BoundedMap.touch/put): this runs for every message,
+        recent events the burst and fan-out counters keep (one more than their thresholds), and
+        how many numbers a 100-block keeps (the sequential threshold).
+        The map operations are written inline (RecentMap.get/put): this runs for every message,
         and a Python-level call per lookup would cost as much as the counting itself.
         """
         burst_window, sequential_window, share_window, otp_window = windows
         seen, key = self._seen, (account, number)
-        last = seen.pop(key, None)
-        seen[key] = now
+        current = seen.current
+        last = current.get(key)
         if last is None:
-            if len(seen) > seen.max_keys:
-                seen.popitem(last=False)
-            gap = math.inf  # a recipient new to every window
+            last = seen.previous.pop(key, None)
+            recent = burst_window if burst_window > otp_window else otp_window
+            if recent > seen.span:  # the longest window an account asks for
+                seen.span = recent
+            seen.put(key, now, now)
         else:
-            gap = now - last
+            current[key] = now
+        gap = math.inf if last is None else now - last  # inf: a recipient new to every window
         block_recipients = otp_recipients = 0
         if gap > burst_window:  # a recipient new to the block's window
             blocks, block_key = self._blocks, (account, block)
-            times = blocks.get(block_key)
+            times = blocks.current.get(block_key)
             if times is None:
-                blocks[block_key] = now  # a bare time until a second recipient (see recent_events)
-                if len(blocks) > blocks.max_keys:
-                    blocks.popitem(last=False)
+                times = blocks.previous.pop(block_key, None)
+                if burst_window > blocks.span:
+                    blocks.span = burst_window
+            if times is None:
+                blocks.put(block_key, now, now)  # a bare time until a second recipient (see recent_events)
                 block_recipients = 1
             else:
-                blocks.move_to_end(block_key)
                 if not isinstance(times, list):
-                    times = blocks[block_key] = [times]
+                    times = [times]
+                blocks.put(block_key, times, now)
                 block_recipients = recent_events(times, now, burst_window, caps[0])
         if otp and gap > otp_window:
             otp_recipients = recent_events(event_times(self._otp, account), now, otp_window, caps[1])
@@ -219,22 +232,35 @@ class VelocityState:
         if number.isdigit():  # distinct numbers of its 100-block in the sequential window
             value = int(number)
             hundreds, hundred_key = self._hundreds, (account, value // HUNDRED_BLOCK)
-            numbers = hundreds.get(hundred_key)
+            numbers = hundreds.current.get(hundred_key)
             if numbers is None:
-                hundreds[hundred_key] = {value % HUNDRED_BLOCK: now}
-                if len(hundreds) > hundreds.max_keys:
-                    hundreds.popitem(last=False)
-                hundred_numbers = 1
-            else:
-                hundreds.move_to_end(hundred_key)
-                numbers[value % HUNDRED_BLOCK] = now
-                horizon = now - sequential_window
-                for at in numbers.values():
-                    if at > horizon:
-                        hundred_numbers += 1
+                numbers = hundreds.previous.pop(hundred_key, None)
+                if sequential_window > hundreds.span:
+                    hundreds.span = sequential_window
+                if numbers is None:
+                    numbers = {}
+                hundreds.put(hundred_key, numbers, now)
+            hundred_numbers = last_times(numbers, value % HUNDRED_BLOCK, now, sequential_window, caps[2])
         return Observation(
             block, block_recipients, hundred_numbers, messages, costly_messages, costly, otp_recipients
         )
+
+
+def last_times(numbers: dict[int, float], number: int, now: float, window: float, cap: int) -> int:
+    """Record ``number`` seen at ``now`` in its block's last times; return how many distinct
+    numbers the block saw inside the window (at most ``cap``: the rule only needs "N or more").
+
+    The dict is kept oldest first (a number seen again moves to the end), so the numbers that left
+    the window are at its front: counting is len() after dropping them, not a scan of the block.
+    """
+    numbers.pop(number, None)
+    numbers[number] = now
+    horizon = now - window
+    while True:
+        oldest = next(iter(numbers))
+        if numbers[oldest] > horizon and len(numbers) <= cap:
+            return len(numbers)
+        del numbers[oldest]
 
 
 def _observation(message: Message, ctx: CheckContext) -> Observation:

@@ -1,6 +1,7 @@
 """Benchmark of the default checks pipeline (demo account) on a realistic traffic mix.
 
     .venv/bin/python -m tests.bench.bench_checks [--json] [--messages N] [--recipients N]
+    .venv/bin/python -m tests.bench.bench_checks --memory [--messages N] [--rate R]
 
 The figure is CPU time per message (process_time: what the checks cost, even on a busy host);
 wall time is reported alongside. The mix: OTP codes (each text distinct), transactional notices
@@ -9,6 +10,10 @@ recipients), and a tail of fraud (spoofed senders, phishing links, high-cost des
 Recipients are drawn from a pool: repeat recipients hit the phone-number cache, as OTP users and
 customers do; ``--recipients`` equal to ``--messages`` approximates a cold cache (every number
 new). Target: < 15 us per message (see docs/checks.md, Performance).
+
+``--memory`` measures the checks' state instead: the mix is sent to distinct sequential recipients
+(33610000001, 33610000002, ..., as the end-to-end load generator numbers them) at ``--rate``
+simulated messages a second, and tracemalloc reports what each checks module holds at the end.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import random
 import time
 from datetime import UTC, datetime
 
-from smpp_gateway.checks import CheckContext, ChecksConfig, Pipeline, demo_account_policy
+from smpp_gateway.checks import CheckContext, ChecksConfig, Pipeline, RuleSettings, demo_account_policy
 from smpp_gateway.checks.duplicate import DuplicateState
 from smpp_gateway.checks.numbers import PhoneCache
 from smpp_gateway.checks.optout import InMemoryOptOutList
@@ -84,6 +89,11 @@ def run(messages: int, recipients: int, seed: int = 7) -> dict[str, float]:
     rng = random.Random(seed)
     pool = [_mobile(rng) for _ in range(recipients)]
     batch = [_message(rng, pool) for _ in range(messages)]
+    return _measure(batch, RATE)
+
+
+def _measure(batch: list[Message], rate: float) -> dict[str, float]:
+    messages = len(batch)
     pipeline = Pipeline.from_config(ChecksConfig(), demo_account_policy())
     optouts, velocity, duplicates, phones = (
         InMemoryOptOutList(),
@@ -100,7 +110,7 @@ def run(messages: int, recipients: int, seed: int = 7) -> dict[str, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     for i, message in enumerate(batch):
         context = CheckContext(
-            now=datetime.fromtimestamp(start + i / RATE, UTC),
+            now=datetime.fromtimestamp(start + i / rate, UTC),
             optouts=optouts,
             velocity=velocity,
             duplicates=duplicates,
@@ -112,7 +122,7 @@ def run(messages: int, recipients: int, seed: int = 7) -> dict[str, float]:
     gc.unfreeze()
     return {
         "messages": messages,
-        "recipients": recipients,
+        "recipients": len({message.destination.addr for message in batch}),  # distinct
         "us_per_message": cpu / messages * 1e6,
         "wall_us_per_message": wall / messages * 1e6,
         "rejected_share": rejected / messages,
@@ -120,20 +130,65 @@ def run(messages: int, recipients: int, seed: int = 7) -> dict[str, float]:
     }
 
 
+def memory(messages: int, rate: float, seed: int = 7) -> dict[str, float]:
+    """MB that each checks module holds after ``messages`` to distinct sequential recipients."""
+    import tracemalloc
+
+    rng = random.Random(seed)
+    pool = [f"3361{n:07d}" for n in range(1, messages + 1)]
+    batch = [_message(rng, pool[i : i + 1]) for i in range(messages)]
+    # As the end-to-end benchmark's account (bench_gateway): sequential numbers are no AIT there, so
+    # every counter records every message (the worst case for memory).
+    lenient = {
+        rule: RuleSettings(threshold=100_000_000) for rule in ("velocity.burst", "velocity.sequential")
+    }
+    policy = demo_account_policy().model_copy(update={"rules": lenient})
+    pipeline = Pipeline.from_config(ChecksConfig(), policy)
+    state = (InMemoryOptOutList(), VelocityState(), DuplicateState(), PhoneCache())
+    start = START.timestamp()
+    tracemalloc.start()
+    for i, message in enumerate(batch):
+        context = CheckContext(
+            now=datetime.fromtimestamp(start + i / rate, UTC),
+            optouts=state[0],
+            velocity=state[1],
+            duplicates=state[2],
+            phones=state[3],
+        )
+        pipeline.run(message, context)
+    del batch, context, message  # the fixture and the last message are not the checks' state
+    gc.collect()
+    snapshot = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    result: dict[str, float] = {}
+    for stat in snapshot.statistics("filename"):
+        name = stat.traceback[0].filename
+        if "/smpp_gateway/checks/" in name:
+            result[name.rsplit("/", 1)[1]] = round(stat.size / 1e6, 1)
+    return {"checks_total": round(sum(result.values()), 1), **result}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--messages", type=int, default=50_000)
+    parser.add_argument("--messages", type=int, help="50 000 (200 000 with --memory)")
     parser.add_argument("--recipients", type=int, default=5_000, help="distinct recipient pool size")
+    parser.add_argument("--memory", action="store_true", help="MB held by the checks' state")
+    parser.add_argument("--rate", type=float, default=1_000.0, help="simulated msg/s (--memory)")
     args = parser.parse_args()
+    if args.memory:
+        figures = memory(args.messages or 200_000, args.rate)
+        print(json.dumps(figures) if args.json else "\n".join(f"{k}: {v} MB" for k, v in figures.items()))
+        return
     run(2_000, 500, seed=1)  # warm-up: imports, compiled tables, tldextract snapshot
-    result = run(args.messages, args.recipients)
+    messages = args.messages or 50_000
+    result = run(messages, args.recipients)
     if args.json:
         print(json.dumps(result))
     else:
         print(
             f"checks pipeline: {result['us_per_message']:.1f} us/message of CPU "
-            f"({result['wall_us_per_message']:.1f} wall) over {args.messages} messages "
+            f"({result['wall_us_per_message']:.1f} wall) over {messages} messages "
             f"({args.recipients} recipients, phone cache hit rate {result['phone_cache_hit_rate']:.0%}, "
             f"{result['rejected_share']:.1%} rejected)"
         )
