@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import logging
 import signal
@@ -20,6 +19,8 @@ import urllib.request
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+
+from smpp_gateway.heap import settle_heap
 
 DEFAULT_CONFIG = Path("config/simulators.yaml")
 DEFAULT_PANEL = "http://127.0.0.1:8081"
@@ -39,15 +40,6 @@ def run_async(main: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(main)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(main)
-
-
-def settle_heap() -> None:
-    """Move what start-up built (modules, configuration, templates) out of the collector's reach and
-    make collections rare: a running simulator's objects are short-lived values freed by reference
-    counting."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*RUNNING_GC_THRESHOLD)
 
 
 def _cmd_carriers(args: argparse.Namespace) -> int:
@@ -70,7 +62,7 @@ async def _serve(config: Any) -> int:
         loop.add_signal_handler(signum, stop.set)
     async with run_carriers(config) as sims:
         print(json.dumps({"carriers": sims.ports, "panel": sims.http_port}), flush=True)
-        settle_heap()
+        settle_heap(RUNNING_GC_THRESHOLD)
         await stop.wait()
     return 0
 
@@ -137,7 +129,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
         receipt_wait=args.receipt_wait,
         deadline=args.deadline,
     )
-    settle_heap()
+    settle_heap(RUNNING_GC_THRESHOLD)
     result = run_async(run_load(options))
     summary = result.to_json()
     if args.json:

@@ -27,9 +27,10 @@ from simulators.loadmix import MessageFactory, Mix
 from smpp_gateway.clients import ClientBind
 from smpp_gateway.config import BindType, load
 from smpp_gateway.gateway import Gateway
+from smpp_gateway.heap import settle_heap
 from smpp_gateway.message import Message
 from smpp_gateway.policy import PolicyOutcome
-from smpp_gateway.runtime import install_fast_loop, settle_heap
+from smpp_gateway.runtime import RUNNING_GC_THRESHOLD, install_fast_loop
 from smpp_gateway.smpp.codec import decode, encode
 from smpp_gateway.smpp.constants import CommandStatus
 from smpp_gateway.smpp.pdu import Request, Response, SubmitSm
@@ -70,7 +71,7 @@ async def measure(messages: int, window: int, checks: bool) -> dict[str, Any]:
             path = gateway.submit_path
             pdus = submits(messages)
             await asyncio.gather(*(path.submit(client, pdu) for pdu in submits(window)))  # warm caches
-            settle_heap()  # as the running gateway does (runtime.py)
+            settle_heap(RUNNING_GC_THRESHOLD)  # as the running gateway does (runtime.py)
             statuses: list[int] = []
             wall, cpu, thread = time.perf_counter(), time.process_time(), time.thread_time()
             for start in range(0, messages, window):
