@@ -151,7 +151,7 @@ class Pipeline:
     marketing-only rules skipped for other classes) is tested against.
     """
 
-    __slots__ = ("_plan", "_rules", "settings")
+    __slots__ = ("_fast", "_plan", "_rules", "settings")
 
     def __init__(self, settings: Settings, *, memoise: bool = True) -> None:
         self.settings = settings
@@ -164,6 +164,16 @@ class Pipeline:
             _plan(self._rules)
             if memoise
             else tuple(_Step(check, rule_id, rule, False) for rule_id, check, rule in self._rules)
+        )
+        # The plan's checks with their positions, for other classes and for marketing (indexed by
+        # "is marketing"): most messages are accepted by every step, and this loop is all they run.
+        self._fast = tuple(
+            tuple(
+                (step.check, position)
+                for position, step in enumerate(self._plan)
+                if marketing or not step.marketing_only
+            )
+            for marketing in (False, True)
         )
 
     @classmethod
@@ -181,10 +191,24 @@ class Pipeline:
         context.epoch = context.now.timestamp()
         context.observation = None
         self._describe(message, context, _ALL)
-        current = message
+        for check, position in self._fast[context.message_class is MessageClass.MARKETING]:
+            verdict = check(message, context)
+            if verdict is not ACCEPT:
+                return self._resume(position, verdict, message, context)
+        return PipelineResult(ACCEPT, _classified(message, context.message_class), [])
+
+    def _resume(
+        self, position: int, verdict: object, current: Message, context: CheckContext
+    ) -> PipelineResult:
+        """The run from the first step that did not answer ACCEPT (at ``position`` in the plan),
+        as run() would go on: apply its verdict, then the following steps one by one."""
         findings: list[Finding] = []
-        marketing = context.message_class is MessageClass.MARKETING
-        for check, rule_id, rule, marketing_only in self._plan:
+        step = self._plan[position]
+        current, final = self._apply(step.rule_id, step.rule, verdict, current, context, findings)
+        if final is not None:
+            return PipelineResult(final, _classified(current, context.message_class), findings)
+        marketing = context.message_class is MessageClass.MARKETING  # an amendment may change it
+        for check, rule_id, rule, marketing_only in self._plan[position + 1 :]:
             if marketing_only and not marketing:
                 continue
             verdict = check(current, context)

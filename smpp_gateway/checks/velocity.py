@@ -201,28 +201,53 @@ class VelocityState:
             recent = burst_window if burst_window > otp_window else otp_window
             if recent > seen.span:  # the longest window an account asks for
                 seen.span = recent
-            seen.put(key, now, now)
-        else:
-            current[key] = now
+            if len(current) >= seen.half or now - seen.started > seen.span:  # RecentMap.put's turn
+                seen.previous, current = current, {}
+                seen.current, seen.started = current, now
+        current[key] = now
         gap = math.inf if last is None else now - last  # inf: a recipient new to every window
         block_recipients = otp_recipients = 0
         if gap > burst_window:  # a recipient new to the block's window
             blocks, block_key = self._blocks, (account, block)
             times = blocks.current.get(block_key)
+            block_times: list[float] | None = None
             if times is None:
                 times = blocks.previous.pop(block_key, None)
                 if burst_window > blocks.span:
                     blocks.span = burst_window
-            if times is None:
-                blocks.put(block_key, now, now)  # a bare time until a second recipient (see recent_events)
-                block_recipients = 1
-            else:
-                if not isinstance(times, list):
-                    times = [times]
-                blocks.put(block_key, times, now)
-                block_recipients = recent_events(times, now, burst_window, caps[0])
+                if times is None:  # a bare time until a second recipient (see recent_events)
+                    blocks.put(block_key, now, now)
+                    block_recipients = 1
+                else:
+                    block_times = times if isinstance(times, list) else [times]
+                    blocks.put(block_key, block_times, now)
+            elif isinstance(times, list):
+                block_times = times  # in the current generation already: updated in place, no put
+            else:  # the block's second recipient
+                block_times = blocks.current[block_key] = [times]
+            if block_times is not None:  # recent_events(block_times, now, burst_window, caps[0]), inline
+                block_times.append(now)
+                if len(block_times) > caps[0]:
+                    del block_times[0]
+                horizon = now - burst_window
+                while block_times[0] <= horizon:
+                    del block_times[0]
+                block_recipients = len(block_times)
         if otp and gap > otp_window:
-            otp_recipients = recent_events(event_times(self._otp, account), now, otp_window, caps[1])
+            otps = self._otp
+            otp_times = otps.get(account)
+            if otp_times is None:
+                otp_times = []
+                otps.put(account, otp_times)
+            else:
+                otps.move_to_end(account)
+            otp_times.append(now)  # recent_events(otp_times, now, otp_window, caps[1]), inline
+            if len(otp_times) > caps[1]:
+                del otp_times[0]
+            horizon = now - otp_window
+            while otp_times[0] <= horizon:
+                del otp_times[0]
+            otp_recipients = len(otp_times)
         share = self._shares.get(account)
         if share is None or share.window != share_window:  # new, or the window was reconfigured
             share = ShareWindow(share_window)
@@ -240,27 +265,23 @@ class VelocityState:
                 if numbers is None:
                     numbers = {}
                 hundreds.put(hundred_key, numbers, now)
-            hundred_numbers = last_times(numbers, value % HUNDRED_BLOCK, now, sequential_window, caps[2])
+            # The block's last times, kept oldest first (a number seen again moves to the end): the
+            # numbers that left the window, or beyond the cap, are at its front, so counting is
+            # len() after dropping them, not a scan of the block (the rule only needs "N or more").
+            digit = value % HUNDRED_BLOCK
+            numbers.pop(digit, None)
+            numbers[digit] = now
+            if len(numbers) > 1:  # else the one number just recorded, inside the window
+                horizon, cap = now - sequential_window, caps[2]
+                while True:
+                    oldest = next(iter(numbers))
+                    if numbers[oldest] > horizon and len(numbers) <= cap:
+                        break
+                    del numbers[oldest]
+            hundred_numbers = len(numbers)
         return Observation(
             block, block_recipients, hundred_numbers, messages, costly_messages, costly, otp_recipients
         )
-
-
-def last_times(numbers: dict[int, float], number: int, now: float, window: float, cap: int) -> int:
-    """Record ``number`` seen at ``now`` in its block's last times; return how many distinct
-    numbers the block saw inside the window (at most ``cap``: the rule only needs "N or more").
-
-    The dict is kept oldest first (a number seen again moves to the end), so the numbers that left
-    the window are at its front: counting is len() after dropping them, not a scan of the block.
-    """
-    numbers.pop(number, None)
-    numbers[number] = now
-    horizon = now - window
-    while True:
-        oldest = next(iter(numbers))
-        if numbers[oldest] > horizon and len(numbers) <= cap:
-            return len(numbers)
-        del numbers[oldest]
 
 
 def _observation(message: Message, ctx: CheckContext) -> Observation:

@@ -185,3 +185,22 @@ def test_the_classified_copy_carries_every_field() -> None:
     assert copy is not original
     assert copy == dataclasses.replace(original, message_class=MessageClass.OTP)
     assert _classified(copy, MessageClass.OTP) is copy
+
+
+def test_the_rules_after_a_first_finding_still_run_by_class() -> None:
+    # The short code with a wrong TON is corrected (an amendment: the first step that does not
+    # accept); the steps after it must still include the marketing-only rules for a campaign, and
+    # leave them out for a notice. Twice: the second time the segments answer from their memos.
+    pipe = pipeline()
+    campaign = message("-20% ce week-end sur acme.fr", sender=Address("36123", Ton.NATIONAL, Npi.ISDN))
+    notice = dataclasses.replace(campaign, message_class=MessageClass.TRANSACTIONAL)
+    for _ in range(2):
+        result = pipe.run(campaign, context())
+        assert [(f.rule, f.kind) for f in result.findings] == [
+            ("sender.ton_npi", "amend"),
+            ("class.opt_out_mention", "reject"),
+        ]
+        assert rejected_by(result) == "class.opt_out_mention"
+        result = pipe.run(notice, context())
+        assert result.accepted
+        assert [(f.rule, f.kind) for f in result.findings] == [("sender.ton_npi", "amend")]
