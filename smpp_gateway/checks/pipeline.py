@@ -36,7 +36,14 @@ from .sender import (
     sender_ton_npi,
 )
 from .settings import ResolvedRule, Settings
-from .velocity import velocity_burst, velocity_high_cost_share, velocity_otp_fanout, velocity_sequential
+from .velocity import (
+    VELOCITY_RULES,
+    VelocityStep,
+    velocity_burst,
+    velocity_high_cost_share,
+    velocity_otp_fanout,
+    velocity_sequential,
+)
 
 CHECKS: dict[str, Check] = {
     "sender.protected": sender_protected,
@@ -141,7 +148,19 @@ def _plan(rules: tuple[Rule, ...]) -> tuple[_Step, ...]:
             plan.append(_Step(rule[1], rule[0], rule[2], rule[0] in _MARKETING_ONLY))
         else:
             run.append(rule)
-    return tuple(plan)
+    return tuple(_group_velocity(plan, rules))
+
+
+def _group_velocity(plan: list[_Step], rules: tuple[Rule, ...]) -> list[_Step]:
+    """The consecutive velocity rules of ``plan`` as one VelocityStep (when there are several)."""
+    positions = [i for i, step in enumerate(plan) if step.rule_id in VELOCITY_RULES]
+    if len(positions) < 2 or positions != list(range(positions[0], positions[-1] + 1)):
+        return plan
+    group = tuple(rule for rule in rules if rule[0] in VELOCITY_RULES)
+    # The memo of a _Pending is where _first_run stores its outcome: here one throwaway slot.
+    step = VelocityStep({rule_id: rule for rule_id, _, rule in group}, _Pending(group, {}, None))
+    grouped = _Step(step.outcome, group[0][0], None, False)
+    return [*plan[: positions[0]], grouped, *plan[positions[-1] + 1 :]]
 
 
 class Pipeline:

@@ -29,12 +29,15 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import MutableSequence
-from typing import NamedTuple, TypeVar
+from collections.abc import Mapping, MutableSequence
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from ..message import Message, MessageClass
 from .base import ACCEPT, CheckContext, Verdict, reject
 from .recent import RecentMap
+
+if TYPE_CHECKING:
+    from .settings import ResolvedRule
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -303,6 +306,46 @@ def _observation(message: Message, ctx: CheckContext) -> Observation:
         caps=settings.velocity_caps,
     )
     return observation
+
+
+VELOCITY_RULES = ("velocity.burst", "velocity.sequential", "velocity.high_cost_share", "velocity.otp_fanout")
+
+
+class VelocityStep:
+    """A pipeline's velocity rules (consecutive in the catalogue) as one step: ``outcome`` records
+    the message and answers ACCEPT when none of them would reject, else ``busy`` (the pipeline then
+    runs them one by one). One call instead of four for almost every message.
+
+    The conditions are the four rules' below, at once: change them together (a test compares this
+    step with the rules run one by one). An absent rule (off) has an infinite threshold.
+    """
+
+    __slots__ = ("burst", "busy", "otp", "sequential", "share", "share_min")
+
+    def __init__(self, rules: Mapping[str, ResolvedRule], busy: object) -> None:
+        burst, sequential = rules.get("velocity.burst"), rules.get("velocity.sequential")
+        share, otp = rules.get("velocity.high_cost_share"), rules.get("velocity.otp_fanout")
+        self.burst = math.inf if burst is None else burst.threshold
+        self.sequential = math.inf if sequential is None else sequential.threshold
+        self.share = math.inf if share is None else share.threshold
+        self.share_min = math.inf if share is None else share.min_count
+        self.otp = math.inf if otp is None else otp.threshold
+        self.busy = busy
+
+    def outcome(self, message: Message, ctx: CheckContext) -> object:
+        seen = ctx.observation or _observation(message, ctx)
+        if (
+            seen.block_recipients > self.burst
+            or seen.hundred_numbers >= self.sequential
+            or seen.otp_recipients > self.otp
+            or (
+                seen.costly
+                and seen.messages >= self.share_min
+                and seen.costly_messages / seen.messages > self.share
+            )
+        ):
+            return self.busy
+        return ACCEPT
 
 
 def velocity_burst(message: Message, ctx: CheckContext) -> Verdict:

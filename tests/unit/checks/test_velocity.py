@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from smpp_gateway.checks import DuplicateState, RuleSettings, VelocityState
-from smpp_gateway.checks.velocity import BUCKETS, BoundedMap, ShareWindow
+from smpp_gateway.checks import DuplicateState, Pipeline, RuleSettings, VelocityState
+from smpp_gateway.checks.velocity import BUCKETS, VELOCITY_RULES, BoundedMap, ShareWindow
 from smpp_gateway.message import MessageClass
 from smpp_gateway.smpp.constants import CommandStatus
 
-from .helpers import WEDNESDAY_11H_PARIS, context, message, open_policy, pipeline
+from .helpers import CONFIG, WEDNESDAY_11H_PARIS, context, message, open_policy, pipeline
 
 T0 = WEDNESDAY_11H_PARIS
 
@@ -229,3 +229,47 @@ def test_counters_keep_a_few_timestamps_per_key() -> None:
     # A block's first recipient is a bare time; busy blocks keep burst threshold 30 + 1 times.
     assert all(isinstance(times, float) or len(times) <= 31 for times in velocity._blocks.values())
     assert any(isinstance(times, list) for times in velocity._blocks.values())
+
+
+@pytest.mark.parametrize(
+    "modes",
+    [
+        {},
+        dict.fromkeys(VELOCITY_RULES, "monitor"),
+        {"velocity.burst": "monitor", "velocity.sequential": "off", "velocity.otp_fanout": "monitor"},
+        {"velocity.high_cost_share": "off", "velocity.burst": "off"},
+    ],
+)
+def test_the_grouped_velocity_step_answers_what_the_rules_answer(modes: dict[str, str]) -> None:
+    # Low thresholds so that every rule fires in a short run: the grouped step (one call, then the
+    # rules one by one when one of them would reject) against every rule run by itself.
+    rules = {
+        "velocity.burst": RuleSettings(threshold=3, mode=modes.get("velocity.burst", "enforce")),
+        "velocity.sequential": RuleSettings(threshold=4, mode=modes.get("velocity.sequential", "enforce")),
+        "velocity.high_cost_share": RuleSettings(
+            threshold=0.3, min_count=4, mode=modes.get("velocity.high_cost_share", "enforce")
+        ),
+        "velocity.otp_fanout": RuleSettings(threshold=2, mode=modes.get("velocity.otp_fanout", "enforce")),
+    }
+    policy = open_policy(rules=rules)
+    grouped, plain = Pipeline.from_config(CONFIG, policy), Pipeline.from_config(CONFIG, policy, memoise=False)
+    states = [(VelocityState(), DuplicateState()), (VelocityState(), DuplicateState())]
+    fired: set[str] = set()
+    for i in range(120):
+        # One French 10 000-block numbered in sequence, and a costly destination every fourth.
+        to = f"2246{i % 20:02d}123456" if i % 4 == 0 else f"3361200{i:04d}"
+        text = f"Votre code est {100000 + i}" if i % 2 else f"Bonjour, votre commande {i} est prête"
+        results = [
+            pipe.run(
+                message(text, to=to),
+                context(T0 + timedelta(seconds=i), velocity=velocity, duplicates=duplicates),
+            )
+            for pipe, (velocity, duplicates) in zip((grouped, plain), states, strict=True)
+        ]
+        assert results[0].final == results[1].final
+        assert results[0].findings == results[1].findings
+        fired.update(f.rule for f in results[0].findings)
+    running = {rule for rule in VELOCITY_RULES if modes.get(rule) != "off"}
+    monitored = {rule for rule in running if modes.get(rule) == "monitor"}
+    assert monitored <= fired  # a monitored rule fires without stopping the run
+    assert fired & running  # an enforced one stops it
