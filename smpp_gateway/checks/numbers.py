@@ -128,12 +128,6 @@ BLOCK_DIGITS = 3
 MIN_GROUPED_LENGTH = 10  # country code + national number, E.164 digits
 
 
-def _block_key(digits: str | None) -> str | None:
-    if digits is None or len(digits) < MIN_GROUPED_LENGTH:
-        return None
-    return digits[:-BLOCK_DIGITS] + str(len(digits))
-
-
 class PhoneCache:
     """Bounded map of NumberInfo by raw address, per default region, and of number-block templates.
 
@@ -171,11 +165,19 @@ class PhoneCache:
         return info
 
     def _describe(self, raw: str, default_region: str) -> NumberInfo:
-        digits = to_e164_digits(raw, default_region)
-        block = _block_key(digits)
-        if digits is None or block is None:
+        # Bulk traffic sends bare E.164 digits: those are their own digits (to_e164_digits answers
+        # the same for them), one call fewer for every new recipient.
+        if raw.isdigit() and raw.isascii() and raw[0] != "0":
+            digits: str | None = raw
+        else:
+            digits = to_e164_digits(raw, default_region)
+        if digits is None or len(digits) < MIN_GROUPED_LENGTH:
             return describe_number(raw, default_region)
-        template = self._blocks.get(block)
+        block = digits[:-BLOCK_DIGITS] + str(len(digits))  # the block, and the length of its numbers
+        blocks = self._blocks
+        template = blocks.current.get(block)
+        if template is None:
+            template = blocks.get(block)  # the previous generation, moved to the current one
         if template is not None:
             return NumberInfo(raw, digits, template.valid, template.region, template.number_type, _lazy=True)
         info = describe_number(raw, default_region)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,3 +66,21 @@ def test_block_templates_give_the_time_zones_of_a_full_parse(
         assert (
             cache.lookup("+" + number, "FR").time_zones() == describe_number("+" + number, "FR").time_zones()
         )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["33612345678", "0612345678", "+33612345678", "0033612345678", "33 612345678", "٣٣٦١٢٣٤٥٦٧٨", "3361234"],
+)
+def test_a_block_template_answers_what_a_parse_answers_for_every_spelling(raw: str) -> None:
+    # The same number (or not a number) however it is written: the first lookup of each spelling
+    # after the block is known is answered from the block's template.
+    cache = PhoneCache()
+    cache.lookup("33612345600", "FR")  # makes the block's template
+    cached, parsed = cache.lookup(raw, "FR"), describe_number(raw, "FR")
+    assert (cached.e164, cached.valid, cached.region, cached.number_type) == (
+        parsed.e164,
+        parsed.valid,
+        parsed.region,
+        parsed.number_type,
+    )
