@@ -13,25 +13,21 @@ difference. `--json` prints one JSON document (make bench collects it).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+from .processes import ROOT, free_port, memory_mb, process_usage, started
+
 PASSWORD_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$VE6TsK5dlWLqwU+pf+EGtg$rnaxEy4CEo1ZmgcRsUmCcogOS/kLlbSdAboLYfO817U"
 )
@@ -67,25 +63,6 @@ SCENARIOS = (
 SOAK = Scenario("soak_10min", binds=4, window=100, duration=600, receipts=True, rate=1_000)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def process_usage(pid: int) -> dict[str, float]:
-    """CPU seconds (user + system) and peak RSS (MB) of a live process."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    peak = 0.0
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024
-    return {"cpu_s": round(cpu, 2), "peak_rss_mb": round(peak, 1)}
-
-
 class RssSampler:
     """The RSS of a process every ``every`` seconds, from a thread, while the block runs."""
 
@@ -108,11 +85,10 @@ class RssSampler:
         started = time.monotonic()
         while True:
             try:
-                with open(f"/proc/{self.pid}/status") as status:
-                    kb = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-            except (OSError, StopIteration):
+                rss = memory_mb(self.pid)["VmRSS"]
+            except (OSError, KeyError):  # the process is gone
                 return
-            self.samples.append((round(time.monotonic() - started, 1), round(kb / 1024, 1)))
+            self.samples.append((round(time.monotonic() - started, 1), rss))
             if self._stop.wait(self.every):
                 return
 
@@ -128,35 +104,6 @@ class RssSampler:
             "growth_after_warm_up_pct": round(100 * (warm[-1] - warm[0]) / warm[0], 1),
             "samples": self.samples,
         }
-
-
-def wait_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process {process.args!r} exited during start")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on {port}")
-
-
-@contextlib.contextmanager
-def started(command: list[str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_port(port, process)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def simulator_config(tmp: Path, smpp: int, panel: int, receipts: bool) -> Path:

@@ -27,19 +27,10 @@ from smpp_gateway.smpp.pdu import BindTransmitter, DeliverSm
 from smpp_gateway.store import PendingDelivery, PendingKind
 from smpp_gateway.store.sqlite import SqliteStore
 
-from .bench_gateway import Scenario, free_port, gateway_config, run_load, simulator_config, started
+from .bench_gateway import Scenario, gateway_config, run_load, simulator_config
+from .processes import free_port, memory_mb, started
 
 TARGET_MB = 200.0
-
-
-def rss_mb(pid: int) -> dict[str, float]:
-    values: dict[str, float] = {}
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                values[key] = round(int(rest.split()[0]) / 1024, 1)
-    return values
 
 
 def seed_receipts(path: Path, count: int, account: str) -> None:
@@ -113,15 +104,15 @@ def run(clients: int, receipts: int, load_seconds: float) -> dict[str, Any]:
             command = [sys.executable, "-m", "smpp_gateway", "run", "-c", str(config)]
             with started(command, gw_port, tmp / "gateway.log") as gateway:
                 time.sleep(1.0)
-                result: dict[str, Any] = {"started": rss_mb(gateway.pid)}
+                result: dict[str, Any] = {"started": memory_mb(gateway.pid)}
 
                 async def bound_then_loaded() -> dict[str, Any]:
                     writers = await bind_clients(gw_port, clients)
                     await asyncio.sleep(1.0)
-                    result["bound"] = rss_mb(gateway.pid)
+                    result["bound"] = memory_mb(gateway.pid)
                     scenario = Scenario("memory", binds=4, window=100, duration=load_seconds)
                     load = await asyncio.to_thread(run_load, scenario, gw_port, "demo", "demopass")
-                    result["loaded"] = rss_mb(gateway.pid)
+                    result["loaded"] = memory_mb(gateway.pid)
                     for writer in writers:
                         writer.close()
                     return load

@@ -19,19 +19,17 @@ import asyncio
 import json
 import platform
 import resource
-import socket
 import struct
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from .processes import ROOT, cpu_seconds, free_port, wait_port
 
 
 @dataclass(frozen=True)
@@ -90,13 +88,6 @@ def serve_sink(port: int) -> None:
     asyncio.run(serve())
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def carrier_config(tmp: Path, port: int, receipts: bool) -> Path:
     behaviour: dict[str, Any] = {"delivery_delay": 0}
     if not receipts:
@@ -119,25 +110,6 @@ def carrier_config(tmp: Path, port: int, receipts: bool) -> Path:
     path = tmp / "simulators.yaml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     return path
-
-
-def wait_port(port: int, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the simulator exited at start")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"port {port} never opened")
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100.0  # utime + stime, in clock ticks (USER_HZ 100)
 
 
 def run_scenario(scenario: Scenario, duration: float) -> dict[str, Any]:

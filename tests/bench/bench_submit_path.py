@@ -35,7 +35,8 @@ from smpp_gateway.smpp.codec import decode, encode
 from smpp_gateway.smpp.constants import CommandStatus
 from smpp_gateway.smpp.pdu import Request, Response, SubmitSm
 
-from .bench_gateway import free_port, gateway_config
+from .bench_gateway import gateway_config
+from .processes import free_port
 
 
 class InstantCarrier:
