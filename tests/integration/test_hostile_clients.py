@@ -36,6 +36,7 @@ from smpp_gateway.smpp.pdu import (
     QuerySm,
     SubmitSmResp,
 )
+from tests.polling import until
 
 from .carrier import ScriptedCarrier, running_carrier
 from .gateway_harness import PASSWORD, gateway_config, running_gateway, smpp_port
@@ -83,12 +84,6 @@ async def bound_raw(port: int, local_ip: str = "127.0.0.1") -> Raw:
     assert isinstance(answer, BindTransceiverResp)
     assert answer.command_status == CommandStatus.ESME_ROK
     return client
-
-
-async def wait_until(condition: Any, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 @pytest.fixture(autouse=True)
@@ -344,7 +339,7 @@ async def test_a_half_sent_bind_is_closed_at_bind_timeout(tmp_path: Path) -> Non
         closed, elapsed = await live_during(good, attack())
         assert closed
         assert elapsed < 3.0  # bind_timeout (1 s) counts from the connection, not from the last byte
-        await wait_until(lambda: len(gw.server.connections) == 1)
+        await until(lambda: len(gw.server.connections) == 1)
 
 
 async def test_a_bound_client_stalling_mid_pdu_is_dropped_by_the_keepalive(tmp_path: Path) -> None:
@@ -359,7 +354,7 @@ async def test_a_bound_client_stalling_mid_pdu_is_dropped_by_the_keepalive(tmp_p
             return await client.closed_by_peer(timeout=5)
 
         assert await live_during(good, attack())
-        await wait_until(lambda: len(gw.server.connections) == 1)
+        await until(lambda: len(gw.server.connections) == 1)
 
 
 async def _pump_without_reading(sock: socket.socket, chunk: bytes, gone: Any, seconds: float) -> int:
@@ -385,7 +380,7 @@ async def test_a_client_that_never_reads_is_disconnected(tmp_path: Path, bound: 
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.connect(("127.0.0.1", port))
         try:
-            await wait_until(lambda: len(gw.server.connections) == 2)
+            await until(lambda: len(gw.server.connections) == 2)
             [victim] = set(gw.server.connections) - known
             # Small kernel buffers on the gateway's side too, so the test reaches the gateway's own
             # buffer after kilobytes, not the megabytes loopback autotuning would otherwise absorb.
@@ -408,7 +403,7 @@ async def test_a_client_that_never_reads_is_disconnected(tmp_path: Path, bound: 
                 # Answers owed, but fewer than the high-water mark: writes never pause. bind_timeout
                 # closes the connection, the close cannot flush, and write_timeout drops it.
                 await asyncio.to_thread(sock.sendall, keepalives[: 96 * 1024])
-            await live_during(good, wait_until(gone, timeout=5))
+            await live_during(good, until(gone, timeout=5))
         finally:
             sock.close()
 
@@ -418,21 +413,21 @@ async def test_unbound_connections_are_capped_per_ip_and_in_total(tmp_path: Path
     # The good client is bound: it counts in the total, not against its IP.
     async with gateway(tmp_path, **caps) as (gw, _c, port), good_client(port) as good:
         idle = [await Raw.connect(port, "127.0.0.2") for _ in range(5)]
-        await wait_until(lambda: len(gw.server.connections) == 6)
+        await until(lambda: len(gw.server.connections) == 6)
         refused = await Raw.connect(port, "127.0.0.2")
         assert await live_during(good, refused.closed_by_peer(timeout=2))
         # Another address is not affected by 127.0.0.2's cap, and a bind frees its slot.
         conn, _events, status = await connect_client(port, local_ip="127.0.0.3")
         assert status == CommandStatus.ESME_ROK
         more = [await Raw.connect(port, f"127.0.0.{4 + i}") for i in range(5)]
-        await wait_until(lambda: len(gw.server.connections) == 12)
+        await until(lambda: len(gw.server.connections) == 12)
         over = await Raw.connect(port, "127.0.0.20")
         assert await live_during(good, over.closed_by_peer(timeout=2))
         assert len(gw.server.connections) == 12
         for client in (*idle, *more):
             client.close()
         conn.abort()
-        await wait_until(lambda: len(gw.server.connections) == 1)
+        await until(lambda: len(gw.server.connections) == 1)
         await good.assert_live()
 
 
@@ -520,9 +515,9 @@ async def test_a_client_leaving_during_verification_leaves_no_bind_behind(tmp_pa
         for password in ("wrong", PASSWORD):  # (the right one is not cached yet: it is verified too)
             client = await Raw.connect(port)
             await client.send_pdu(BindTransceiver(sequence_number=1, system_id="acme", password=password))
-            await wait_until(lambda: gw.clients._verify_waiting > 0)
+            await until(lambda: gw.clients._verify_waiting > 0)
             client.close()
-            await wait_until(lambda: gw.clients._verify_waiting == 0 and not gw.clients.tasks)
+            await until(lambda: gw.clients._verify_waiting == 0 and not gw.clients.tasks)
         assert gw.clients.registry.count("acme") == 0
         assert len(gw.server.connections) == 0
 
@@ -634,7 +629,7 @@ async def test_logs_hold_no_password_no_text_and_no_full_number(
             pending = asyncio.ensure_future(
                 good.conn.request(submit("Pin 771155", destination="33611223344"))
             )
-            await wait_until(lambda: len(carrier.received) == 2)
+            await until(lambda: len(carrier.received) == 2)
             good.conn.abort()  # a ConnectionClosed with an unanswered request, logged at debug
             with contextlib.suppress(Exception):
                 await pending

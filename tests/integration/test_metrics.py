@@ -8,7 +8,7 @@ import asyncio
 import itertools
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from smpp_gateway.metrics import Metrics
 from smpp_gateway.routing import RouteTable
 from smpp_gateway.smpp.constants import CommandStatus, MessageState
 from smpp_gateway.store import StoreUnavailable
+from tests.polling import until
 
 from .carrier import ScriptedCarrier, running_carrier
 from .esme import SyncEsme
@@ -75,12 +76,6 @@ async def two_carriers(
 
 def value(gw: Gateway, name: str, **labels: str) -> float | None:
     return gw.metrics.registry.get_sample_value(name, labels)
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.01)
 
 
 @asynccontextmanager
@@ -177,16 +172,16 @@ async def test_counts_after_known_traffic(tmp_path: Path) -> None:
             await gw.gauges.stop()
             gw.gauges.interval = 0.05
             gw.gauges.start()
-            await eventually(lambda: value(gw, "smppgw_pending_deliveries", kind="receipt") == 2)
+            await until(lambda: value(gw, "smppgw_pending_deliveries", kind="receipt") == 2)
 
-        await eventually(lambda: value(gw, "smppgw_binds", account="acme", bind_type="transmitter") == 0)
+        await until(lambda: value(gw, "smppgw_binds", account="acme", bind_type="transmitter") == 0)
 
 
 async def test_timeouts_window_occupancy_and_carrier_throttling(tmp_path: Path) -> None:
     async with two_carriers(tmp_path) as (gw, c1, _c2), bound_esme(gw) as esme:
         c1.hold = True
         held = asyncio.ensure_future(submit(esme))
-        await eventually(lambda: len(c1.received) == 1)
+        await until(lambda: len(c1.received) == 1)
         assert value(gw, "smppgw_carrier_window_occupancy", carrier="c1") == 1
         assert await held == [0]  # c1 timed out after 1 s; c2 took it
         assert value(gw, "smppgw_route_timeouts_total", route="fr", carrier="c1") == 1
@@ -195,7 +190,7 @@ async def test_timeouts_window_occupancy_and_carrier_throttling(tmp_path: Path) 
         c1.hold = False
         c1.status = CommandStatus.ESME_RTHROTTLED
         throttled = asyncio.ensure_future(submit(esme))
-        await eventually(lambda: len(c1.received) == 2)
+        await until(lambda: len(c1.received) == 2)
         c1.status = CommandStatus.ESME_ROK  # the retry after the 0.3 s back-off is accepted
         assert await throttled == [0]
         assert value(gw, "smppgw_carrier_throttled_total", carrier="c1") == 1

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import json
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from smpp_gateway.smpp.session import Session, SessionConfig
 from smpp_gateway.smpp.states import Role
 from smpp_gateway.smpp.text import encode_text
 from smpp_gateway.transport.connection import SmppConnection
+from tests.polling import until
 
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEM_ID, PASSWORD = "gw", "pw"
@@ -57,12 +58,6 @@ def config(**carrier: Any) -> dict[str, Any]:
 async def carrier(**fields: Any) -> AsyncIterator[Simulators]:
     async with run_carriers(parse(config(**fields))) as sims:
         yield sims
-
-
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 class Esme:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from smpp_gateway.clients import ClientBind, ClientRegistry
 from smpp_gateway.config import AccountConfig, BindType
@@ -13,6 +12,7 @@ from smpp_gateway.smpp import codec
 from smpp_gateway.smpp.constants import CommandStatus
 from smpp_gateway.smpp.pdu import DeliverSm, Request, Response
 from smpp_gateway.transport.connection import LinkLost
+from tests.polling import until
 
 
 class MemoryStore:
@@ -73,12 +73,6 @@ def outbox_for(store: MemoryStore, client: Client) -> Outbox:
     registry = ClientRegistry()
     registry.add(ClientBind(client, account, BindType.TRANSCEIVER))  # type: ignore[arg-type]
     return Outbox("demo", store, registry, Metrics(), clock=lambda: 1000.0)
-
-
-async def until(condition: Any, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.001)
 
 
 async def test_deliveries_are_pipelined_up_to_the_window_in_store_order() -> None:
