@@ -43,18 +43,16 @@ class _MemoLabels:
     bounded (see above), so the memo is too; ``remove`` and ``clear`` drop it with the children.
     """
 
-    _memo: dict[tuple[object, ...], Any]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._memo: dict[tuple[object, ...], Any] = {}
 
     def labels(self, *values: object, **named: object) -> Self:
         if named:
             return super().labels(*values, **named)  # type: ignore[misc, no-any-return]
-        try:
-            return self._memo[values]  # type: ignore[no-any-return]
-        except AttributeError:
-            self._memo = {}
-        except KeyError:
-            pass
-        child = self._memo[values] = super().labels(*values)  # type: ignore[misc]
+        child = self._memo.get(values)
+        if child is None:
+            child = self._memo[values] = super().labels(*values)  # type: ignore[misc]
         return child  # type: ignore[no-any-return]
 
     def remove(self, *values: Any) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
 
 from .assembly import HeldPart, PartCollector
 from .clients import ClientBind
@@ -33,15 +32,6 @@ log = logging.getLogger(__name__)
 
 # One part of a message: its PDU and its user data without UDH.
 _Part = tuple[SubmitSm | DataSm, bytes]
-
-
-@dataclass(frozen=True, slots=True)
-class Submitted:
-    """What the submit path decided for one message, part by part (for submit_multi and probes)."""
-
-    statuses: tuple[int, ...]
-    gateway_ids: tuple[str, ...]
-    route: str | None
 
 
 class SubmitPath:

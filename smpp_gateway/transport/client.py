@@ -159,17 +159,17 @@ class CarrierBind:
             deadline - now >= self.config.response_timeout
             and self.paused_until <= now
             and self.config.max_tps is None
-            and self._window.has_room
+            and self._window.take()
         ):
-            # Nothing to wait for but the response, and the connection gives up on that before the
-            # deadline: no deadline timer needed (this is the path of nearly every message).
-            return await self._send(pdu)
+            # A slot, no pacing, and the connection gives up on the response before the deadline:
+            # no deadline timer needed (this is the path of nearly every message).
+            return await self._send(pdu, holding_slot=True)
         async with asyncio.timeout_at(deadline):
-            return await self._send(pdu)
+            return await self._send(pdu, holding_slot=False)
 
-    async def _send(self, pdu: Request) -> Response:
+    async def _send(self, pdu: Request, *, holding_slot: bool) -> Response:
         window = self._window
-        if not window.take():
+        if not holding_slot and not window.take():
             await window.wait()
         try:
             await self._pace()
