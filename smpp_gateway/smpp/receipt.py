@@ -20,9 +20,9 @@ Theory of operation (facts: smpp-reference section 7):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from .constants import ESM_TYPE_MASK, CommandStatus, EsmClass, MessageState, Tag, coerce
 from .errors import LocalProtocolError
@@ -95,6 +95,17 @@ def _label_spans(text: str) -> dict[str, tuple[int, int]]:
     return spans
 
 
+# The exact Appendix B layout, as format_receipt_text and most SMSCs write it: read with one match
+# instead of the label scan. It must read every text it matches exactly as the scan does (a property
+# test compares them): each label once, in order, ASCII digits, the text last and taken whole (a label
+# inside it is a repeat, which the scan ignores too); anything else goes to the scan.
+_CANONICAL = re.compile(
+    r"id:(\S+) sub:([0-9]{3}) dlvrd:([0-9]{3}) submit date:([0-9]{10}) done date:([0-9]{10})"
+    r" stat:([A-Z]{7}) err:(\S+) text:(.*)",
+    re.DOTALL,
+)
+
+
 def _date(value: str) -> datetime | None:
     """YYMMDDhhmm, YYMMDDhhmmss or YYYYMMDDhhmmss; None for anything else, or an impossible date."""
     digits = value.strip()
@@ -119,6 +130,24 @@ def _count(value: str) -> int | None:
 
 def _text_fields(text: str) -> dict[str, Any]:
     """Receipt fields found in a receipt text, as ``Receipt`` keyword arguments."""
+    canonical = _CANONICAL.fullmatch(text)
+    if canonical is not None:
+        message_id, submitted, delivered, submit_date, done_date, stat, error, body = canonical.groups()
+        return {
+            "message_id": message_id,
+            "state": _STATES_BY_NAME.get(stat, MessageState.UNKNOWN),
+            "submitted_count": int(submitted),
+            "delivered_count": int(delivered),
+            "submit_date": _date(submit_date),
+            "done_date": _date(done_date),
+            "error_code": error,
+            "text": body,
+        }
+    return _scanned_fields(text)
+
+
+def _scanned_fields(text: str) -> dict[str, Any]:
+    """``_text_fields`` for any layout: labels in any order and case, missing or repeated."""
     spans = _label_spans(text)
     values = {name: text[start:end] for name, (start, end) in spans.items()}
     body = values.get("text", "")
@@ -235,6 +264,10 @@ _R = TypeVar("_R", DeliverSm, DataSm)
 
 
 def _replace_text_id(view: str, new_id: str) -> str:
+    canonical = _CANONICAL.fullmatch(view)
+    if canonical is not None:
+        start, end = canonical.span(1)
+        return view[:start] + new_id + view[end:]
     span = _label_spans(view).get("id")
     if span is None:
         return view
@@ -282,5 +315,5 @@ def rewrite_receipt_id(pdu: _R, new_id: str) -> _R:
     changes: dict[str, Any] = {"tlvs": tuple(tlvs)}
     if isinstance(pdu, DeliverSm) and not in_payload:
         changes["short_message"] = _rewrite_body(pdu.short_message, pdu.data_coding, new_id)
-    copy: _R = replace(cast(Any, pdu), **changes)
+    copy: _R = pdu.evolve(**changes)
     return copy

@@ -44,9 +44,12 @@ class InstantCarrier:
 
     def __init__(self) -> None:
         self._ids = itertools.count(1)
+        self.issued: list[str] = []  # the message ids given, in order (bench_receipt_path's receipts)
 
     async def submit(self, pdu: Request, deadline: float, sticky: object = None) -> Response:
-        return pdu.make_response(message_id=f"{next(self._ids):x}")
+        message_id = f"{next(self._ids):x}"
+        self.issued.append(message_id)
+        return pdu.make_response(message_id=message_id)
 
 
 def submits(count: int) -> list[SubmitSm]:

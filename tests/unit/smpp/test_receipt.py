@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smpp_gateway.smpp import codec
+from smpp_gateway.smpp import receipt as receipt_module
 from smpp_gateway.smpp.constants import CommandStatus, DataCoding, EsmClass, MessageState, Tag
 from smpp_gateway.smpp.errors import LocalProtocolError
 from smpp_gateway.smpp.pdu import DataSm, DeliverSm, Tlv
@@ -381,3 +382,71 @@ def test_receipt_through_the_codec():
     decoded = codec.decode(codec.encode(rewrite_receipt_id(pdu, "GW1")))
     assert isinstance(decoded, DeliverSm)
     assert parse_receipt(decoded) == replace(EXPECTED, message_id="GW1", network_error_code=b"\x03\x00\x01")
+
+
+# --- the canonical layout's one-match reading ------------------------------------------------------
+
+# Pieces of receipt texts: the labels in their spellings, digits of every width, other characters
+# (non-ASCII digits among them), so that generated texts are near misses of the canonical layout.
+_PIECES = st.sampled_from(
+    [
+        "id:",
+        "ID:",
+        "id :",
+        " sub:",
+        " dlvrd:",
+        " submit date:",
+        " submit_date:",
+        " done date:",
+        " stat:",
+        " err:",
+        " text:",
+        "Text:",
+        "DELIVRD",
+        "undeliv",
+        "001",
+        "2501311259",
+        "250131125959",
+        "12",
+        " ",
+        "  ",
+        "\n",
+        "x",
+        "é",
+        "٣",
+        "abc-1.2",
+    ]
+)
+near_canonical = st.lists(_PIECES, max_size=25).map("".join)
+
+
+@SETTINGS
+@given(receipts.map(format_receipt_text) | near_canonical | st.text(max_size=120))
+def test_canonical_reading_equals_the_label_scan(text):
+    assert receipt_module._text_fields(text) == receipt_module._scanned_fields(text)
+
+
+@SETTINGS
+@given(receipts)
+def test_formatted_receipts_take_the_canonical_reading(receipt):
+    assert receipt_module._CANONICAL.fullmatch(format_receipt_text(receipt)) is not None
+
+
+def _scanned_id_replacement(view: str, new_id: str) -> str:
+    """The id replacement by the label scan alone (the reading for non-canonical layouts)."""
+    span = receipt_module._label_spans(view).get("id")
+    if span is None:
+        return view
+    value = view[span[0] : span[1]]
+    stripped = value.lstrip()
+    if not stripped.strip():
+        return view
+    start = span[0] + len(value) - len(stripped)
+    end = start + len(stripped.split()[0])
+    return view[:start] + new_id + view[end:]
+
+
+@SETTINGS
+@given(receipts.map(format_receipt_text) | near_canonical, ids)
+def test_canonical_id_replacement_equals_the_label_scan(text, new_id):
+    assert receipt_module._replace_text_id(text, new_id) == _scanned_id_replacement(text, new_id)
