@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from . import redact
 from .config import CarrierConfig, GatewayConfig
@@ -22,7 +23,7 @@ from .persistence import GatewayStore
 from .receipts import Outbox, client_receipt, wants_receipt
 from .smpp import codec
 from .smpp.constants import CommandStatus, MessageState, RegisteredDelivery
-from .smpp.pdu import DataSm, DeliverSm
+from .smpp.pdu import DataSm, DeliverSm, Request
 from .smpp.receipt import Receipt, normalize_message_id, parse_receipt
 from .smpp.text import decode_text
 
@@ -84,7 +85,7 @@ class Inbound:
             await self.store.durable()
             return CommandStatus.ESME_ROK
         outgoing = client_receipt(pdu, receipt, client_id(mapping.gateway_id), mapping.source)
-        return await self._keep(mapping.account, "receipt", codec.encode(outgoing), mapping.gateway_id)
+        return await self._keep(mapping.account, "receipt", outgoing, mapping.gateway_id)
 
     async def _mo(self, carrier: CarrierConfig, pdu: DeliverSm | DataSm) -> int:
         owner = self._owner(pdu.destination_addr)
@@ -97,15 +98,15 @@ class Inbound:
             self._on_keyword(owner, pdu.source_addr, text)
         self.metrics.mo_messages.labels("accepted").inc()
         outgoing = _for_client(pdu)
-        return await self._keep(owner, "mo", codec.encode(outgoing))
+        return await self._keep(owner, "mo", outgoing)
 
-    async def _keep(self, account: str, kind: str, pdu: bytes, gateway_id: str | None = None) -> int:
+    async def _keep(self, account: str, kind: str, pdu: Request, gateway_id: str | None = None) -> int:
         try:
-            await self.store.enqueue(account, kind, pdu, self.wall_clock(), gateway_id)
+            item = await self.store.enqueue(account, kind, codec.encode(pdu), self.wall_clock(), gateway_id)
         except Exception as error:
             log.error("cannot store %s for %s: %s", kind, account, error)
             return CommandStatus.ESME_RX_T_APPN
-        self._outbox(account).stored()
+        self._outbox(account).stored(replace(item, request=pdu))
         return CommandStatus.ESME_ROK
 
     def _owner(self, destination: str) -> str | None:

@@ -268,20 +268,23 @@ class GatewayStore:
 
     async def enqueue(
         self, account: str, kind: str, pdu: bytes, now: float, gateway_id: str | None = None
-    ) -> None:
-        """``gateway_id``: the message a stored receipt is about, so its story lists the receipt."""
-        self.writer.append(
+    ) -> StoredItem:
+        """Store a receipt or MO for delivery; return it once committed, as the outbox delivers it.
+        ``gateway_id``: the message a stored receipt is about, so its story lists the receipt."""
+        expires_at = now + self.config.pending_expiry
+        pending_id = await self.writer.commit(
             PendingDelivery(
                 kind=PendingKind(kind),
                 account=account,
                 payload=pdu,
                 created_at=now,
                 next_attempt_at=now,
-                expires_at=now + self.config.pending_expiry,
+                expires_at=expires_at,
                 gateway_id=gateway_id,
             )
         )
-        await self.durable()  # one barrier for every receipt of this loop pass
+        assert pending_id is not None  # the store numbers every PendingDelivery it keeps
+        return StoredItem(pending_id, kind, pdu, 0, expires_at)
 
     async def pending(self, account: str, limit: int, now: float) -> list[StoredItem]:
         await self.writer.barrier()  # acknowledgements of earlier items are committed before we re-read

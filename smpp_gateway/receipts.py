@@ -9,6 +9,14 @@ that times out after processing a deliver_sm gets it again (at-least-once, as ev
 
 Retries: a client's error or silence reschedules the item with a growing delay, up to
 ``MAX_ATTEMPTS``; items past their expiry are dropped and counted.
+
+Memory hand-off: the store is the durable copy, but an item just committed need not be read back.
+``Outbox.stored(item)`` queues it in memory when the outbox knows the store holds nothing older for
+it (``_more_in_store`` false, the queue below ``MEMORY_BATCH``); otherwise it marks the store as
+holding more, and the item is read with the others, in id order. Items committed while a read is in
+flight are kept aside and queued after it unless the read returned them. An item is thus either in
+memory or read from the store, never both: a read happens only with the queue empty and nothing in
+flight, after a barrier, so what was delivered is no longer pending in it.
 """
 
 from __future__ import annotations
@@ -42,8 +50,6 @@ OUTBOX_WINDOW = 40
 
 
 class DeliveryStore(Protocol):
-    async def enqueue(self, account: str, kind: str, pdu: bytes, now: float) -> None: ...
-
     async def pending(self, account: str, limit: int, now: float) -> list[StoredItem]: ...
 
     def delivered(self, item_id: int) -> None: ...
@@ -60,6 +66,7 @@ class StoredItem:
     pdu: bytes
     attempts: int
     expires_at: float
+    request: Request | None = None  # ``pdu`` decoded, when the item was handed over in memory
 
 
 def _settle(sending: set[asyncio.Task[bool]]) -> bool:
@@ -108,12 +115,26 @@ class Outbox:
         self.clock = clock
         self._queue: deque[StoredItem] = deque()
         self._more_in_store = True  # at start, anything may be waiting in the store
+        # While a read of the store is in flight: the items committed meanwhile (the read may or may
+        # not see them), and whether one came without its item or beyond MEMORY_BATCH.
+        self._offered: list[StoredItem] | None = None
+        self._missed = False
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def stored(self) -> None:
-        """Something new for this account is in the store."""
-        self._more_in_store = True
+    def stored(self, item: StoredItem | None = None) -> None:
+        """Something new for this account is committed to the store: ``item``, when the caller has it,
+        which then need not be read back (see the module docstring, Memory hand-off)."""
+        offered = self._offered
+        if offered is not None:  # a read is in flight
+            if item is None or len(offered) >= MEMORY_BATCH:
+                self._missed = True
+            else:
+                offered.append(item)
+        elif item is not None and not self._more_in_store and len(self._queue) < MEMORY_BATCH:
+            self._queue.append(item)
+        else:
+            self._more_in_store = True
         self.kick()
 
     def kick(self) -> None:
@@ -142,11 +163,14 @@ class Outbox:
                     continue
                 item = await self._next_item()
                 if item is None:
+                    # Idle until kicked, or RETRY_BASE: rescheduled items may be due by then. A timer,
+                    # not wait_for: fed item by item, the outbox idles once per item.
                     self._wakeup.clear()
+                    timer = asyncio.get_running_loop().call_later(RETRY_BASE, self._look_again)
                     try:
-                        await asyncio.wait_for(self._wakeup.wait(), RETRY_BASE)
-                    except TimeoutError:
-                        self._more_in_store = True  # rescheduled items may be due now
+                        await self._wakeup.wait()
+                    finally:
+                        timer.cancel()
                     continue
                 while len(sending) >= OUTBOX_WINDOW:
                     await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
@@ -160,11 +184,26 @@ class Outbox:
             for task in sending:  # only when stopped: a normal return has waited for them
                 task.cancel()
 
+    def _look_again(self) -> None:
+        self._more_in_store = True
+        self._wakeup.set()
+
     async def _next_item(self) -> StoredItem | None:
         if not self._queue and self._more_in_store:
-            items = await self.store.pending(self.account, MEMORY_BATCH, self.clock())
-            self._more_in_store = len(items) == MEMORY_BATCH
+            self._offered, self._missed = [], False
+            try:
+                items = await self.store.pending(self.account, MEMORY_BATCH, self.clock())
+            finally:
+                offered, self._offered = self._offered, None
             self._queue.extend(items)
+            # Items committed during the read that it did not return: newer than all it returned.
+            read = {item.item_id for item in items}
+            fresh = [item for item in offered if item.item_id not in read]
+            if self._missed or len(items) + len(fresh) >= MEMORY_BATCH:
+                self._more_in_store = True  # the store has more: the next read finds them in order
+            else:
+                self._queue.extend(fresh)
+                self._more_in_store = False
         return self._queue.popleft() if self._queue else None
 
     async def _deliver(self, client: ClientBind, item: StoredItem) -> bool:
@@ -173,7 +212,7 @@ class Outbox:
             self.store.expired(item.item_id)
             self.metrics.deliveries.labels(item.kind, "expired").inc()
             return True
-        pdu = codec.decode(item.pdu)
+        pdu = item.request if item.request is not None else codec.decode(item.pdu)
         assert isinstance(pdu, Request)
         try:
             response = await client.conn.request(pdu)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from smpp_gateway.clients import ClientBind, ClientRegistry
 from smpp_gateway.config import AccountConfig, BindType
 from smpp_gateway.metrics import Metrics
-from smpp_gateway.receipts import OUTBOX_WINDOW, Outbox, StoredItem
+from smpp_gateway.receipts import MEMORY_BATCH, OUTBOX_WINDOW, Outbox, StoredItem
 from smpp_gateway.smpp import codec
 from smpp_gateway.smpp.constants import CommandStatus
 from smpp_gateway.smpp.pdu import DeliverSm, Request, Response
@@ -27,13 +28,30 @@ class MemoryStore:
         }
         self.reads = 0
         self.retried: list[int] = []
+        self.read_started = asyncio.Event()
+        self.hold_reads: asyncio.Event | None = None  # set: reads wait for it (a read in flight)
+        self.after_snapshot: set[int] = set()  # committed too late for the read in flight to see
+
+    def commit(self, number: int) -> StoredItem:
+        """What GatewayStore.enqueue does: the item is in the store, and returned with its request."""
+        request = DeliverSm(short_message=b"%d" % number)
+        self.items[number] = StoredItem(number, "receipt", codec.encode(request), 0, 1e12)
+        return replace(self.items[number], request=request)
 
     async def enqueue(self, account: str, kind: str, pdu: bytes, now: float) -> None:
         raise NotImplementedError
 
     async def pending(self, account: str, limit: int, now: float) -> list[StoredItem]:
         self.reads += 1
-        due = [item for number, item in sorted(self.items.items()) if number not in self.retried]
+        self.read_started.set()
+        if self.hold_reads is not None:
+            await self.hold_reads.wait()
+        due = [
+            item
+            for number, item in sorted(self.items.items())
+            if number not in self.retried and number not in self.after_snapshot
+        ]
+        self.after_snapshot.clear()
         return due[:limit]
 
     def delivered(self, item_id: int) -> None:
@@ -124,3 +142,111 @@ async def test_a_broken_bind_stops_delivery_and_nothing_is_lost() -> None:
         b"%d" % n for n in range(OUTBOX_WINDOW + 1, OUTBOX_WINDOW + 11)
     ]
     await outbox.stop()
+
+
+# --- memory hand-off --------------------------------------------------------------------------------
+
+
+def answering(client: Client) -> asyncio.Task[None]:
+    """Acknowledge whatever the client is sent, until cancelled."""
+
+    async def answer() -> None:
+        while True:
+            client.answer_all()
+            await asyncio.sleep(0.001)
+
+    return asyncio.create_task(answer())
+
+
+def texts(client: Client) -> list[bytes]:
+    return [text for text, _ in client.sent]
+
+
+async def test_committed_items_are_handed_over_in_memory_not_read_back() -> None:
+    store, client = MemoryStore(0), Client()
+    outbox = outbox_for(store, client)
+    answers = answering(client)
+    outbox.kick()
+    await until(lambda: store.reads == 1)  # the start-up read: the store may hold older items
+    for number in range(1, 201):
+        outbox.stored(store.commit(number))
+    await until(lambda: not store.items)
+    await outbox.stop()
+    answers.cancel()
+    assert store.reads == 1  # none was read back
+    assert texts(client) == [b"%d" % n for n in range(1, 201)]  # each once, in order
+
+
+async def test_items_committed_during_a_read_are_delivered_once_whether_it_saw_them_or_not() -> None:
+    store, client = MemoryStore(3), Client()
+    store.hold_reads = asyncio.Event()
+    outbox = outbox_for(store, client)
+    answers = answering(client)
+    outbox.kick()
+    await store.read_started.wait()
+    # 4 and 5 commit during the read: the read returns 4 (its snapshot saw the commit), not 5.
+    outbox.stored(store.commit(4))
+    outbox.stored(store.commit(5))
+    store.after_snapshot.add(5)
+    store.hold_reads.set()
+    await until(lambda: not store.items)
+    await asyncio.sleep(0.01)
+    await outbox.stop()
+    answers.cancel()
+    assert sorted(texts(client)) == [b"1", b"2", b"3", b"4", b"5"]  # every one, none twice
+
+
+async def test_beyond_a_memory_batch_items_are_read_from_the_store_in_order() -> None:
+    store, client = MemoryStore(0), Client()  # a client that does not answer yet: the queue fills
+    outbox = outbox_for(store, client)
+    outbox.kick()
+    await until(lambda: store.reads == 1)
+    total = OUTBOX_WINDOW + MEMORY_BATCH + 50
+    for number in range(1, total + 1):
+        outbox.stored(store.commit(number))
+    await until(lambda: len(client.sent) == OUTBOX_WINDOW)
+    answers = answering(client)
+    await until(lambda: not store.items)
+    await asyncio.sleep(0.01)
+    await outbox.stop()
+    answers.cancel()
+    assert store.reads == 2  # the ones beyond memory's bound came from the store
+    assert texts(client) == [b"%d" % n for n in range(1, total + 1)]
+
+
+async def test_after_a_retry_new_items_wait_for_the_store_and_are_not_sent_twice() -> None:
+    store, client = MemoryStore(0), Client()
+    outbox = outbox_for(store, client)
+    outbox.kick()
+    await until(lambda: store.reads == 1)
+    outbox.stored(store.commit(1))
+    await until(lambda: len(client.sent) == 1)
+    client.sent[0][1].set_result(DeliverSm().make_response(CommandStatus.ESME_RSYSERR))  # rescheduled
+    await until(lambda: store.retried == [1])
+    outbox.stored(store.commit(2))  # the store now holds a rescheduled item: 2 is read, not handed over
+    answers = answering(client)
+    await until(lambda: 2 not in store.items)
+    await asyncio.sleep(0.01)
+    await outbox.stop()
+    answers.cancel()
+    assert store.reads == 2
+    assert texts(client) == [b"1", b"2"]
+
+
+async def test_items_committed_during_a_read_do_not_grow_memory_beyond_a_batch() -> None:
+    store, client = MemoryStore(MEMORY_BATCH - 10), Client()
+    store.hold_reads = asyncio.Event()
+    outbox = outbox_for(store, client)
+    answers = answering(client)
+    outbox.kick()
+    await store.read_started.wait()
+    for number in range(MEMORY_BATCH - 9, MEMORY_BATCH + 11):  # 20 more, committed during the read
+        outbox.stored(store.commit(number))
+        store.after_snapshot.add(number)
+    store.hold_reads.set()
+    await until(lambda: not store.items)
+    await asyncio.sleep(0.01)
+    await outbox.stop()
+    answers.cancel()
+    assert store.reads == 2  # they did not fit beside the read's items: read from the store
+    assert texts(client) == [b"%d" % n for n in range(1, MEMORY_BATCH + 11)]
