@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 
 from . import redact
 from .config import CarrierConfig, GatewayConfig
@@ -21,7 +20,6 @@ from .ids import client_id
 from .metrics import Metrics
 from .persistence import GatewayStore
 from .receipts import Outbox, client_receipt, wants_receipt
-from .smpp import codec
 from .smpp.constants import CommandStatus, MessageState, RegisteredDelivery
 from .smpp.pdu import DataSm, DeliverSm, Request
 from .smpp.receipt import Receipt, normalize_message_id, parse_receipt
@@ -30,8 +28,13 @@ from .smpp.text import decode_text
 log = logging.getLogger(__name__)
 
 
+_STATE_LABELS = {state: state.name.lower() for state in MessageState}
+# Plain int: IntFlag arithmetic builds a member per message.
+_INTERMEDIATE = int(RegisteredDelivery.INTERMEDIATE)
+
+
 def state_label(state: MessageState) -> str:
-    return state.name.lower()
+    return _STATE_LABELS[state]
 
 
 class Inbound:
@@ -77,7 +80,7 @@ class Inbound:
                 self.metrics.receipt_delay.labels(mapping.route).observe(delay)
         self.store.record_receipt(mapping.gateway_id, receipt.state, now, delay)
         wanted = wants_receipt(mapping.registered_delivery, receipt.state) and (
-            receipt.is_final or mapping.registered_delivery & RegisteredDelivery.INTERMEDIATE
+            receipt.is_final or mapping.registered_delivery & _INTERMEDIATE
         )
         if mapping.is_probe and self.on_probe_receipt is not None:
             self.on_probe_receipt(mapping.gateway_id, receipt, now)
@@ -102,11 +105,11 @@ class Inbound:
 
     async def _keep(self, account: str, kind: str, pdu: Request, gateway_id: str | None = None) -> int:
         try:
-            item = await self.store.enqueue(account, kind, codec.encode(pdu), self.wall_clock(), gateway_id)
+            item = await self.store.enqueue(account, kind, pdu, self.wall_clock(), gateway_id)
         except Exception as error:
             log.error("cannot store %s for %s: %s", kind, account, error)
             return CommandStatus.ESME_RX_T_APPN
-        self._outbox(account).stored(replace(item, request=pdu))
+        self._outbox(account).stored(item)
         return CommandStatus.ESME_ROK
 
     def _owner(self, destination: str) -> str | None:

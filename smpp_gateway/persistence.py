@@ -21,6 +21,8 @@ from .message import Message
 from .metrics import Metrics
 from .receipts import StoredItem
 from .records import StoreWriter
+from .smpp import codec
+from .smpp.pdu import Request
 from .smpp.receipt import IdFormat, normalize_message_id
 from .store import (
     AttemptRecord,
@@ -267,16 +269,17 @@ class GatewayStore:
     # --- store-and-forward ----------------------------------------------------------------------
 
     async def enqueue(
-        self, account: str, kind: str, pdu: bytes, now: float, gateway_id: str | None = None
+        self, account: str, kind: str, pdu: Request, now: float, gateway_id: str | None = None
     ) -> StoredItem:
         """Store a receipt or MO for delivery; return it once committed, as the outbox delivers it.
         ``gateway_id``: the message a stored receipt is about, so its story lists the receipt."""
         expires_at = now + self.config.pending_expiry
+        payload = codec.encode(pdu)
         pending_id = await self.writer.commit(
             PendingDelivery(
                 kind=PendingKind(kind),
                 account=account,
-                payload=pdu,
+                payload=payload,
                 created_at=now,
                 next_attempt_at=now,
                 expires_at=expires_at,
@@ -284,7 +287,7 @@ class GatewayStore:
             )
         )
         assert pending_id is not None  # the store numbers every PendingDelivery it keeps
-        return StoredItem(pending_id, kind, pdu, 0, expires_at)
+        return StoredItem(pending_id, kind, payload, 0, expires_at, request=pdu)
 
     async def pending(self, account: str, limit: int, now: float) -> list[StoredItem]:
         await self.writer.barrier()  # acknowledgements of earlier items are committed before we re-read

@@ -19,6 +19,7 @@ Theory of operation (facts: smpp-reference section 7):
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,6 +107,7 @@ _CANONICAL = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # a carrier's receipts share their minutes: most dates repeat
 def _date(value: str) -> datetime | None:
     """YYMMDDhhmm, YYMMDDhhmmss or YYYYMMDDhhmmss; None for anything else, or an impossible date."""
     digits = value.strip()
