@@ -31,6 +31,7 @@ from smpp_gateway.config import BindType, load
 from smpp_gateway.gateway import Gateway
 from smpp_gateway.heap import settle_heap
 from smpp_gateway.runtime import RUNNING_GC_THRESHOLD, install_fast_loop
+from smpp_gateway.smpp.codec import decode, encode
 from smpp_gateway.smpp.constants import CommandStatus, MessageState
 from smpp_gateway.smpp.pdu import DeliverSm, Request, Response, SubmitSm
 
@@ -60,10 +61,13 @@ def receipts_for(carrier: InstantCarrier, pdus: list[SubmitSm]) -> list[DeliverS
     """One DELIVRD receipt per submitted message, as the simulator carrier builds them."""
     factory = ReceiptFactory()
     now = datetime.now(UTC).replace(tzinfo=None)
-    return [
+    built = [
         factory.build(message_id, MessageState.DELIVERED, now, now, "", pdu.destination_addr, pdu.source_addr)
         for message_id, pdu in zip(carrier.issued, pdus, strict=True)
     ]
+    # Through the codec, as the gateway gets them: plain ints where the factory used enum members.
+    decoded = (decode(encode(pdu)) for pdu in built)
+    return [pdu for pdu in decoded if isinstance(pdu, DeliverSm)]
 
 
 async def measure(count: int, window: int) -> dict[str, Any]:
