@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from phonenumbers import PhoneNumberType
+from phonenumbers import timezone as pn_timezone
 
-from smpp_gateway.checks.numbers import PhoneCache, describe_number
+from smpp_gateway.checks.numbers import PhoneCache, describe_number, zones_for
 
 # Prefixes of real plans: French mobiles and fixed lines, overseas departments, UK, US, Germany,
 # premium-rate and satellite ranges, short plans that are never grouped.
@@ -84,3 +87,47 @@ def test_a_block_template_answers_what_a_parse_answers_for_every_spelling(raw: s
         parsed.region,
         parsed.number_type,
     )
+
+
+def _library_zones(e164: str) -> tuple[str, ...]:
+    found = tuple(pn_timezone.time_zones_for_number(phonenumbers.parse("+" + e164)))
+    return () if found == ("Etc/Unknown",) else found
+
+
+# Every region's example numbers of every type, as seeds for nearby numbers.
+EXAMPLES = sorted(
+    {
+        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)[1:]
+        for region in phonenumbers.SUPPORTED_REGIONS
+        for kind in (
+            PhoneNumberType.MOBILE,
+            PhoneNumberType.FIXED_LINE,
+            PhoneNumberType.TOLL_FREE,
+            PhoneNumberType.PREMIUM_RATE,
+            PhoneNumberType.VOIP,
+            PhoneNumberType.PAGER,
+        )
+        if (example := phonenumbers.example_number_for_type(region, kind)) is not None
+    }
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(EXAMPLES), st.integers(min_value=0, max_value=6), st.data())
+def test_zones_from_the_known_type_are_phonenumbers_own(
+    example: str, changed: int, data: st.DataObject
+) -> None:
+    """zones_for skips phonenumbers' second type lookup: it must answer exactly what it answers."""
+    tail = data.draw(st.text("0123456789", min_size=changed, max_size=changed))
+    number = example[: len(example) - changed] + tail
+    info = describe_number("+" + number, "FR")
+    if info.valid:
+        assert zones_for(info.e164, info.number_type) == _library_zones(info.e164)
+    else:
+        assert zones_for(info.e164, info.number_type) == ()
+
+
+def test_zones_of_some_known_numbers() -> None:
+    assert describe_number("+33612345678", "FR").time_zones() == ("Europe/Paris",)
+    assert describe_number("+12125551234", "FR").time_zones() == ("America/New_York",)
+    assert describe_number("+8816123456", "FR").time_zones() == ()  # not a valid number
