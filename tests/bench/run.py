@@ -25,6 +25,7 @@ DEFAULT = (
     "bench_store",
     "bench_simulator",
     "bench_submit_path",
+    "bench_receipt_path",
     "bench_gateway",
     "bench_memory",
 )
