@@ -19,25 +19,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import tempfile
-import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from simulators.receipts import ReceiptFactory
 from smpp_gateway.clients import ClientBind
-from smpp_gateway.config import BindType, load
-from smpp_gateway.gateway import Gateway
+from smpp_gateway.config import BindType
 from smpp_gateway.heap import settle_heap
 from smpp_gateway.runtime import RUNNING_GC_THRESHOLD, install_fast_loop
 from smpp_gateway.smpp.codec import decode, encode
 from smpp_gateway.smpp.constants import CommandStatus, MessageState
 from smpp_gateway.smpp.pdu import DeliverSm, Request, Response, SubmitSm
 
-from .bench_gateway import gateway_config
-from .bench_submit_path import InstantCarrier, submits
-from .processes import free_port
+from .bench_submit_path import InstantCarrier, Stopwatch, harness, submits
 
 
 class InstantClient:
@@ -71,59 +65,45 @@ def receipts_for(carrier: InstantCarrier, pdus: list[SubmitSm]) -> list[DeliverS
 
 
 async def measure(count: int, window: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="smppgw-receipt-") as name:
-        tmp = Path(name)
-        config = load(gateway_config(tmp, free_port(), free_port(), free_port()))
-        gateway = Gateway(config)
-        await gateway.store.start()
-        try:
-            carrier = InstantCarrier()
-            gateway.forwarder.pools = {"direct": carrier}  # type: ignore[dict-item]
-            account = next(account for account in config.accounts if account.system_id == "demo")
-            sender = ClientBind(conn=None, account=account, bind_type=BindType.TRANSMITTER)  # type: ignore[arg-type]
-            pdus = [pdu.evolve(registered_delivery=1) for pdu in submits(count + window)]
-            for start in range(0, len(pdus), window):
-                answers = await asyncio.gather(
-                    *(gateway.submit_path.submit(sender, pdu) for pdu in pdus[start : start + window])
-                )
-                if any(answer.command_status != CommandStatus.ESME_ROK for answer in answers):
-                    raise RuntimeError("a submit was refused")
-            receipts = receipts_for(carrier, pdus)
-            client = InstantClient()
-            receiver = ClientBind(conn=client, account=account, bind_type=BindType.RECEIVER)  # type: ignore[arg-type]
-            gateway.clients.registry.add(receiver)
-            direct = next(carrier for carrier in config.carriers if carrier.name == "direct")
-            handle = gateway.inbound.handle
-            # Warm-up: the first window's receipts, delivered.
-            client.expected = window
-            await asyncio.gather(*(handle(direct, pdu) for pdu in receipts[:window]))
-            await asyncio.wait_for(client.delivered.wait(), 30)
-            settle_heap(RUNNING_GC_THRESHOLD)  # as the running gateway does (runtime.py)
-            client.delivered.clear()
-            client.expected = window + count
-            statuses: list[int] = []
-            wall, cpu, thread = time.perf_counter(), time.process_time(), time.thread_time()
-            for start in range(window, window + count, window):
-                statuses += await asyncio.gather(
-                    *(handle(direct, pdu) for pdu in receipts[start : start + window])
-                )
-            await asyncio.wait_for(client.delivered.wait(), 60)
-            wall, cpu, thread = (
-                time.perf_counter() - wall,
-                time.process_time() - cpu,
-                time.thread_time() - thread,
+    async with harness("smppgw-receipt-") as bench:
+        gateway, sender = bench.gateway, bench.sender()
+        pdus = [pdu.evolve(registered_delivery=1) for pdu in submits(count + window)]
+        for start in range(0, len(pdus), window):
+            answers = await asyncio.gather(
+                *(gateway.submit_path.submit(sender, pdu) for pdu in pdus[start : start + window])
             )
-        finally:
-            await gateway.store.close(10)
+            if any(answer.command_status != CommandStatus.ESME_ROK for answer in answers):
+                raise RuntimeError("a submit was refused")
+        receipts = receipts_for(bench.carrier, pdus)
+        client = InstantClient()
+        receiver = ClientBind(conn=client, account=bench.account, bind_type=BindType.RECEIVER)  # type: ignore[arg-type]
+        gateway.clients.registry.add(receiver)
+        direct = next(carrier for carrier in gateway.config.carriers if carrier.name == "direct")
+        handle = gateway.inbound.handle
+        # Warm-up: the first window's receipts, delivered.
+        client.expected = window
+        await asyncio.gather(*(handle(direct, pdu) for pdu in receipts[:window]))
+        await asyncio.wait_for(client.delivered.wait(), 30)
+        settle_heap(RUNNING_GC_THRESHOLD)  # as the running gateway does (runtime.py)
+        client.delivered.clear()
+        client.expected = window + count
+        statuses: list[int] = []
+        stopwatch = Stopwatch()
+        for start in range(window, window + count, window):
+            statuses += await asyncio.gather(
+                *(handle(direct, pdu) for pdu in receipts[start : start + window])
+            )
+        await asyncio.wait_for(client.delivered.wait(), 60)
+        spent = stopwatch.per_item(count)
     if statuses.count(CommandStatus.ESME_ROK) != count:
         raise RuntimeError(f"receipts refused: {set(statuses)}")
     return {
         "receipts": count,
         "window": window,
         "delivered_to_client": client.acknowledged - window,
-        "loop_thread_us_per_receipt": round(thread / count * 1e6, 1),
-        "process_us_per_receipt": round(cpu / count * 1e6, 1),
-        "wall_us_per_receipt": round(wall / count * 1e6, 1),
+        "loop_thread_us_per_receipt": spent["loop_thread"],
+        "process_us_per_receipt": spent["process"],
+        "wall_us_per_receipt": spent["wall"],
     }
 
 
