@@ -228,29 +228,10 @@ class VelocityState:
                 block_times = times  # in the current generation already: updated in place, no put
             else:  # the block's second recipient
                 block_times = blocks.current[block_key] = [times]
-            if block_times is not None:  # recent_events(block_times, now, burst_window, caps[0]), inline
-                block_times.append(now)
-                if len(block_times) > caps[0]:
-                    del block_times[0]
-                horizon = now - burst_window
-                while block_times[0] <= horizon:
-                    del block_times[0]
-                block_recipients = len(block_times)
+            if block_times is not None:
+                block_recipients = recent_events(block_times, now, burst_window, caps[0])
         if otp and gap > otp_window:
-            otps = self._otp
-            otp_times = otps.get(account)
-            if otp_times is None:
-                otp_times = []
-                otps.put(account, otp_times)
-            else:
-                otps.move_to_end(account)
-            otp_times.append(now)  # recent_events(otp_times, now, otp_window, caps[1]), inline
-            if len(otp_times) > caps[1]:
-                del otp_times[0]
-            horizon = now - otp_window
-            while otp_times[0] <= horizon:
-                del otp_times[0]
-            otp_recipients = len(otp_times)
+            otp_recipients = recent_events(event_times(self._otp, account), now, otp_window, caps[1])
         share = self._shares.get(account)
         if share is None or share.window != share_window:  # new, or the window was reconfigured
             share = ShareWindow(share_window)
