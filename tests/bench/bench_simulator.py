@@ -29,7 +29,7 @@ from typing import Any, cast
 
 import yaml
 
-from .processes import ROOT, cpu_seconds, free_port, wait_port
+from .processes import ROOT, cpu_seconds, free_port, started
 
 
 @dataclass(frozen=True)
@@ -119,20 +119,15 @@ def run_scenario(scenario: Scenario, duration: float) -> dict[str, Any]:
         command = [sys.executable, "-m", "simulators", "carriers", "-c", str(config)]
         if scenario.sink:
             command = [sys.executable, "-m", "tests.bench.bench_simulator", "--sink", str(port)]
-        carrier = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_port(port, carrier)
+        with started(command, port, Path(name) / "carrier.log") as carrier:
             before = cpu_seconds(carrier.pid)
             load = run_load(scenario, port, duration)
             carrier_cpu = cpu_seconds(carrier.pid) - before
-            load["carrier_cpu_s"] = round(carrier_cpu, 2)
-            # Messages per CPU-second of the carrier: what one free core would answer. On a shared
-            # machine this moves much less than msgs_per_s, which also measures waiting for a core.
-            load["carrier_msgs_per_cpu_s"] = round(load["accepted"] / carrier_cpu) if carrier_cpu else None
-            return load
-        finally:
-            carrier.terminate()
-            carrier.wait(timeout=15)
+        load["carrier_cpu_s"] = round(carrier_cpu, 2)
+        # Messages per CPU-second of the carrier: what one free core would answer. On a shared
+        # machine this moves much less than msgs_per_s, which also measures waiting for a core.
+        load["carrier_msgs_per_cpu_s"] = round(load["accepted"] / carrier_cpu) if carrier_cpu else None
+        return load
 
 
 def run_load(scenario: Scenario, port: int, duration: float) -> dict[str, Any]:
