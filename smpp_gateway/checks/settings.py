@@ -9,7 +9,6 @@ object and shared by every account.
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -153,12 +152,10 @@ class Settings:
             rules["velocity.high_cost_share"].window_seconds,
             rules["velocity.otp_fanout"].window_seconds,
         )
-        # The sparse counters keep one event more than the threshold: enough to see it exceeded;
-        # a 100-number block keeps as many numbers as the sequential threshold ("N or more").
+        # The sparse counters keep one event more than the threshold: enough to see it exceeded.
         self.velocity_caps = (
             int(rules["velocity.burst"].threshold) + 1,
             int(rules["velocity.otp_fanout"].threshold) + 1,
-            max(1, math.ceil(rules["velocity.sequential"].threshold)),
         )
         self.sender_memo: OrderedDict[tuple[str, int, int], SenderFacts] = OrderedDict()
         self.link_memo: dict[tuple[str, str, str], object] = {}  # content.url_domain per host

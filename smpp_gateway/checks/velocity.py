@@ -16,10 +16,11 @@ dicts that turn every window (a key idle for longer than its window counts from 
 forgetting it changes no answer) and hold at most ``max_keys`` keys (beyond that the oldest
 generation is dropped early: under-counting, never growth). Per key, the sparse signals keep the
 times of recent events in a list capped just above the rule's threshold (the rule only needs to
-know "more than N"); a 100-number block keeps its numbers' last times, oldest first, at most the
-sequential threshold of them. The dense signal (the account's traffic for the share) uses a ring
-of BUCKETS buckets (a window of an hour counts in 5-minute steps, so it may include up to one
-bucket of older traffic). Counters take ``now`` (epoch seconds); nothing reads a clock.
+know "more than N"); a 100-number block keeps which of its numbers were seen, as a bitmask per tenth
+of the window that saw any (about 200 bytes a block, however many numbers). The dense signal (the
+account's traffic for the share) uses a ring of BUCKETS buckets (a window of an hour counts in
+5-minute steps, so it may include up to one bucket of older traffic). Counters take ``now`` (epoch
+seconds); nothing reads a clock.
 The first velocity rule a message reaches records it in every counter at once (``observe``: one
 call instead of four; each rule then reads its own count), attempts included: a client hammering
 a throttled range stays throttled.
@@ -48,6 +49,7 @@ BUCKETS = 12
 # distinct recipients, a one-minute window holds 60 000 of them.
 DEFAULT_MAX_KEYS = 100_000
 HUNDRED_BLOCK = 100
+SLOTS = 10  # time slots per sequential window (the 100-number blocks' bitmasks)
 
 
 class ShareWindow:
@@ -170,8 +172,7 @@ class VelocityState:
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
         self._seen: RecentMap[tuple[str, str], float] = RecentMap(max_keys, 0.0)  # last message per recipient
         self._blocks: RecentMap[tuple[str, str], float | list[float]] = RecentMap(max_keys, 0.0)
-        # Per 100-number block: the last time of each of its numbers, oldest first.
-        self._hundreds: RecentMap[tuple[str, int], dict[int, float]] = RecentMap(max_keys, 0.0)
+        self._hundreds: RecentMap[tuple[str, int, float], dict[int, int]] = RecentMap(max_keys, 0.0)
         self._shares: BoundedMap[str, ShareWindow] = BoundedMap(max_keys)
         self._otp: BoundedMap[str, list[float]] = BoundedMap(max_keys)
 
@@ -185,13 +186,12 @@ class VelocityState:
         costly: bool,
         now: float,
         windows: tuple[float, float, float, float],
-        caps: tuple[int, int, int],
+        caps: tuple[int, int],
     ) -> Observation:
         """Record one message to ``number`` in every counter.
 
         ``windows``: burst, sequential, share and fan-out windows in seconds; ``caps``: how many
-        recent events the burst and fan-out counters keep (one more than their thresholds), and
-        how many numbers a 100-block keeps (the sequential threshold).
+        recent events the burst and fan-out counters keep (one more than their thresholds).
         The map operations are written inline (RecentMap.get/put): this runs for every message,
         and a Python-level call per lookup would cost as much as the counting itself.
         """
@@ -240,29 +240,28 @@ class VelocityState:
         hundred_numbers = 0
         if number.isdigit():  # distinct numbers of its 100-block in the sequential window
             value = int(number)
-            hundreds, hundred_key = self._hundreds, (account, value // HUNDRED_BLOCK)
-            numbers = hundreds.current.get(hundred_key)
-            if numbers is None:
-                numbers = hundreds.previous.pop(hundred_key, None)
+            # Keyed by the window too: slots are tenths of it, so a reconfigured window starts afresh.
+            hundreds, hundred_key = self._hundreds, (account, value // HUNDRED_BLOCK, sequential_window)
+            slots = hundreds.current.get(hundred_key)
+            if slots is None:
+                slots = hundreds.previous.pop(hundred_key, None)
                 if sequential_window > hundreds.span:
                     hundreds.span = sequential_window
-                if numbers is None:
-                    numbers = {}
-                hundreds.put(hundred_key, numbers, now)
-            # The block's last times, kept oldest first (a number seen again moves to the end): the
-            # numbers that left the window, or beyond the cap, are at its front, so counting is
-            # len() after dropping them, not a scan of the block (the rule only needs "N or more").
-            digit = value % HUNDRED_BLOCK
-            numbers.pop(digit, None)
-            numbers[digit] = now
-            if len(numbers) > 1:  # else the one number just recorded, inside the window
-                horizon, cap = now - sequential_window, caps[2]
-                while True:
-                    oldest = next(iter(numbers))
-                    if numbers[oldest] > horizon and len(numbers) <= cap:
-                        break
-                    del numbers[oldest]
-            hundred_numbers = len(numbers)
+                if slots is None:
+                    slots = {}
+                hundreds.put(hundred_key, slots, now)
+            # Which numbers were seen, a bitmask per tenth of the window (slot), only the slots that
+            # saw some: one or two for a burst or a number now and then. Counting the slot of ``now``
+            # and the SLOTS before it covers the window and at most a tenth more.
+            index = int(now * SLOTS / sequential_window)
+            numbers = slots[index] = slots.get(index, 0) | 1 << value % HUNDRED_BLOCK
+            if len(slots) > 1:
+                horizon = index - SLOTS
+                for slot in [slot for slot in slots if slot < horizon]:
+                    del slots[slot]
+                for mask in slots.values():
+                    numbers |= mask
+            hundred_numbers = numbers.bit_count()
         return Observation(
             block, block_recipients, hundred_numbers, messages, costly_messages, costly, otp_recipients
         )

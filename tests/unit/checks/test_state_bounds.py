@@ -34,14 +34,18 @@ def test_state_stops_at_its_caps_with_distinct_recipients() -> None:
     assert len(velocity._shares) == len(velocity._otp) == 1  # one account
 
 
-def test_a_100_block_keeps_at_most_the_sequential_threshold() -> None:
+def test_a_100_block_keeps_a_bitmask_per_slot_however_many_numbers_it_saw() -> None:
     velocity = VelocityState()
-    pipe = pipeline(open_policy(rules={"velocity.sequential": RuleSettings(mode="monitor")}))
+    rules = {"velocity.sequential": RuleSettings(mode="monitor"), "velocity.burst": RuleSettings(mode="off")}
+    pipe = pipeline(open_policy(rules=rules))
     for i in range(100):
         ctx = context(WEDNESDAY_11H_PARIS + timedelta(seconds=i), velocity=velocity)
-        pipe.run(message(f"Code {i:06d}", to=f"336123456{i:02d}"), ctx)
-    (numbers,) = velocity._hundreds.values()
-    assert len(numbers) == 10  # the default threshold: enough to tell "10 or more"
+        result = pipe.run(message(f"Code {i:06d}", to=f"336123456{i:02d}"), ctx)
+    (slots,) = velocity._hundreds.values()
+    assert len(slots) == 2  # 100 s of numbers: two tenths of the 600 s window, not 100 entries
+    assert sum(mask.bit_count() for mask in slots.values()) == 100
+    (finding,) = result.findings
+    assert finding.reason.startswith("100 distinct numbers")  # the whole block, not a capped count
 
 
 def test_keys_idle_for_two_windows_are_dropped() -> None:

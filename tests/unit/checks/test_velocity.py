@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smpp_gateway.checks import DuplicateState, Pipeline, RuleSettings, VelocityState
-from smpp_gateway.checks.velocity import BUCKETS, VELOCITY_RULES, BoundedMap, ShareWindow
+from smpp_gateway.checks.velocity import BUCKETS, SLOTS, VELOCITY_RULES, BoundedMap, ShareWindow
 from smpp_gateway.message import MessageClass
 from smpp_gateway.smpp.constants import CommandStatus
 
@@ -30,6 +32,61 @@ def test_share_window_tolerates_a_clock_step_back() -> None:
     counter.add(1000, costly=False)
     assert counter.add(990, costly=False) == (2, 0)  # inside the window: counted where it belongs
     assert counter.add(0, costly=False) == (3, 0)  # far older than the window: counted as current
+
+
+def numbers_in_block(velocity: VelocityState, last_two_digits: int, now: float, window: float) -> int:
+    """Record a message to +33 6 12 34 56 xx; return the distinct numbers of its 100-block counted."""
+    number = f"336123456{last_two_digits:02d}"
+    windows = (60.0, window, 3600.0, 300.0)
+    seen = velocity.observe(
+        "demo", number, block=number[:-4], otp=False, costly=False, now=now, windows=windows, caps=(31, 11)
+    )
+    return seen.hundred_numbers
+
+
+@given(
+    st.floats(min_value=1.0, max_value=10_000.0),
+    st.lists(st.tuples(st.integers(0, 99), st.floats(min_value=0.0, max_value=3.0)), min_size=1, max_size=60),
+)
+def test_a_block_counts_the_window_and_at_most_a_tenth_more(
+    window: float, events: list[tuple[int, float]]
+) -> None:
+    # An exact model: each number's last time. The block counts every number seen less than a
+    # window ago, and none seen a window and a slot ago or earlier.
+    velocity, last_seen, now = VelocityState(), dict[int, float](), 1_750_000_000.0
+    for digit, gap_in_windows in events:
+        now += gap_in_windows * window
+        last_seen[digit] = now
+        counted = numbers_in_block(velocity, digit, now, window)
+        inside = sum(1 for t in last_seen.values() if now - t < window)
+        within_a_slot_more = sum(1 for t in last_seen.values() if now - t < window * (1 + 1 / SLOTS))
+        assert inside <= counted <= within_a_slot_more
+
+
+def test_a_block_forgets_a_number_a_window_and_a_slot_later() -> None:
+    velocity = VelocityState()
+    assert numbers_in_block(velocity, 1, 0.0, 600) == 1
+    assert numbers_in_block(velocity, 2, 599.9, 600) == 2  # the first is inside the window
+    assert numbers_in_block(velocity, 3, 660.0, 600) == 2  # the first is a window and a slot old: gone
+    assert numbers_in_block(velocity, 3, 660.0, 600) == 2  # the same number twice is one number
+    assert numbers_in_block(velocity, 4, 5_000.0, 600) == 1  # idle for longer than a window
+    (slots,) = velocity._hundreds.values()
+    assert len(slots) == 1  # the slots that left the window are gone
+
+
+def test_a_block_starts_afresh_when_the_window_changes() -> None:
+    velocity = VelocityState()
+    for digit in range(5):
+        numbers_in_block(velocity, digit, 100.0, 600)
+    assert numbers_in_block(velocity, 9, 101.0, 600) == 6
+    assert numbers_in_block(velocity, 8, 102.0, 60) == 1
+
+
+def test_a_block_counts_a_clock_step_back() -> None:
+    velocity = VelocityState()
+    numbers_in_block(velocity, 1, 1_000.0, 600)
+    assert numbers_in_block(velocity, 2, 900.0, 600) == 2
+    assert numbers_in_block(velocity, 3, 1_001.0, 600) == 3
 
 
 def test_recent_events_are_capped_and_windowed() -> None:
