@@ -112,6 +112,13 @@ class StoreConfig(_Model):
         100_000, ge=1, description="Receipts/MO stored for an absent client before the oldest expire."
     )
     pending_expiry: Seconds = Field(72 * 3600.0, description="A stored receipt/MO is dropped after this.")
+    cache_mib: int = Field(
+        16,
+        ge=1,
+        le=4096,
+        description="SQLite page cache per connection, in MiB (the hot path touches a few MiB; it fills as"
+        " the file grows, so it is part of the gateway's steady-state memory).",
+    )
 
 
 class AccountConfig(_Model):

@@ -87,7 +87,7 @@ class GatewayStore:
 
     async def start(self) -> None:
         self.config.path.parent.mkdir(parents=True, exist_ok=True)
-        self._store = SqliteStore(self.config.path)
+        self._store = SqliteStore(self.config.path, cache_mib=self.config.cache_mib)
         self._writer = StoreWriter(self._store, on_health_change=self._health_changed)
         self._writer.start(asyncio.get_running_loop())
         self.metrics.store_healthy.set(1)

@@ -119,7 +119,7 @@ class SqliteStore:
         *,
         read_only: bool = False,
         busy_timeout: float = 5.0,
-        cache_mib: int = 64,
+        cache_mib: int = 16,
         synchronous: Literal["NORMAL", "FULL"] = "NORMAL",
         max_size_bytes: int | None = None,
         mapping_epoch: int = schema.MAPPING_EPOCH,

@@ -65,3 +65,19 @@ async def test_a_failing_store_fails_every_caller_of_the_pass(store: GatewayStor
     store.writer.barrier = failing  # type: ignore[method-assign]
     results = await asyncio.gather(store.durable(), store.durable(), return_exceptions=True)
     assert [type(result) for result in results] == [StoreUnavailable, StoreUnavailable]
+
+
+async def test_the_configured_page_cache_reaches_every_connection(tmp_path: Path) -> None:
+    gateway_store = GatewayStore(
+        StoreConfig(path=tmp_path / "gw.sqlite", cache_mib=3), Metrics(), wall_clock=lambda: 1000.0
+    )
+    await gateway_store.start()
+    try:
+        gateway_store.add_opt_out("33612345670", "demo", "")
+        await gateway_store.durable()  # the writer thread has opened its connection
+        await gateway_store.opt_outs()  # and a reader its own
+        connections = gateway_store._store._connections  # type: ignore[union-attr]
+        assert len(connections) >= 2
+        assert {conn.execute("PRAGMA cache_size").fetchone()[0] for conn in connections} == {-3 * 1024}
+    finally:
+        await gateway_store.close(5)
