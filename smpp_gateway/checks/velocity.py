@@ -257,10 +257,13 @@ class VelocityState:
             numbers = slots[index] = slots.get(index, 0) | 1 << value % HUNDRED_BLOCK
             if len(slots) > 1:
                 horizon = index - SLOTS
-                for slot in [slot for slot in slots if slot < horizon]:
-                    del slots[slot]
-                for mask in slots.values():
-                    numbers |= mask
+                oldest = next(iter(slots))
+                while oldest < horizon:  # slots come in time order: those that left are first
+                    del slots[oldest]
+                    oldest = next(iter(slots))  # the slot of ``now`` stays: it is not < horizon
+                for slot, mask in slots.items():
+                    if slot >= horizon:  # (one the clock stepped back past may sit further on)
+                        numbers |= mask
             hundred_numbers = numbers.bit_count()
         return Observation(
             block, block_recipients, hundred_numbers, messages, costly_messages, costly, otp_recipients

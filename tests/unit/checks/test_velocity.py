@@ -87,6 +87,9 @@ def test_a_block_counts_a_clock_step_back() -> None:
     numbers_in_block(velocity, 1, 1_000.0, 600)
     assert numbers_in_block(velocity, 2, 900.0, 600) == 2
     assert numbers_in_block(velocity, 3, 1_001.0, 600) == 3
+    assert numbers_in_block(velocity, 4, 0.0, 600) == 4  # far back: counted where it landed
+    # Back at 1 002 s, the number recorded "at 0 s" is a window old, although it was recorded last.
+    assert numbers_in_block(velocity, 5, 1_002.0, 600) == 4
 
 
 def test_recent_events_are_capped_and_windowed() -> None:
