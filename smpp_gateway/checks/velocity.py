@@ -262,7 +262,7 @@ class VelocityState:
                     del slots[oldest]
                     oldest = next(iter(slots))  # the slot of ``now`` stays: it is not < horizon
                 for slot, mask in slots.items():
-                    if slot >= horizon:  # (one the clock stepped back past may sit further on)
+                    if slot >= horizon:  # a slot written before the clock stepped back sits behind newer ones
                         numbers |= mask
             hundred_numbers = numbers.bit_count()
         return Observation(

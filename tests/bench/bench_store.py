@@ -213,7 +213,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000, help="messages per measured run")
     parser.add_argument("--repeat", type=int, default=3, help="runs per store (the best is compared)")
     parser.add_argument("--carrier-ids", choices=sorted(_CARRIER_IDS), default="random")
-    parser.add_argument("--cache-mib", type=int, default=64, help="SQLite page cache per connection")
+    parser.add_argument(
+        "--cache-mib", type=int, default=16, help="SQLite page cache per connection (the gateway's default)"
+    )
     parser.add_argument(
         "--big", type=Path, help="keep the big store in this file and reuse it if it exists (default: temp)"
     )
