@@ -17,10 +17,10 @@ forgetting it changes no answer) and hold at most ``max_keys`` keys (beyond that
 generation is dropped early: under-counting, never growth). Per key, the sparse signals keep the
 times of recent events in a list capped just above the rule's threshold (the rule only needs to
 know "more than N"); a 100-number block keeps which of its numbers were seen, as a bitmask per tenth
-of the window that saw any (about 200 bytes a block, however many numbers). The dense signal (the
-account's traffic for the share) uses a ring of BUCKETS buckets (a window of an hour counts in
-5-minute steps, so it may include up to one bucket of older traffic). Counters take ``now`` (epoch
-seconds); nothing reads a clock.
+of the window that saw any (~300 bytes for a burst, 1.4 KB at most, however many numbers). The
+dense signal (the account's traffic for the share) uses a ring of BUCKETS buckets (a window of an
+hour counts in 5-minute steps, so it may include up to one bucket of older traffic). Counters take
+``now`` (epoch seconds); nothing reads a clock.
 The first velocity rule a message reaches records it in every counter at once (``observe``: one
 call instead of four; each rule then reads its own count), attempts included: a client hammering
 a throttled range stays throttled.
