@@ -24,6 +24,7 @@ from phonenumbers.phonenumberutil import (
 )
 from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
+from .numbertype import region_and_type
 from .recent import RecentMap
 
 # 100 000 entries of ~200 bytes (dict slot, NumberInfo, e164 string): ~20 MB at most, and a day
@@ -122,9 +123,13 @@ def _set_leading_zeros(national: str, number: PhoneNumber) -> None:
 
 
 def _describe(raw: str, number: PhoneNumber) -> NumberInfo:
-    region = phonenumbers.region_code_for_number(number)
-    kind = phonenumbers.number_type(number) if region is not None else PhoneNumberType.UNKNOWN
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
+    national = phonenumbers.national_significant_number(number)
+    # phonenumbers' region_code_for_number and number_type, with the patterns compiled once
+    region, kind = region_and_type(number.country_code or 0, national)
+    if number.raw_input is None:  # what format_number(E164) answers then, without the "+"
+        e164 = f"{number.country_code}{national}"
+    else:
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
     valid = region is not None and kind != PhoneNumberType.UNKNOWN
     return NumberInfo(raw, e164, valid, region, _TYPE_NAMES.get(kind, "unknown"))
 
