@@ -4,7 +4,7 @@ A client stuck in a retry loop, or a script run twice, sends the same message ag
 carriers bill each one and recipients complain. A key is the hash of (account, recipient, text):
 neither the text nor a key tuple is kept, so a key costs its dict slot, one int and its times (a
 collision of two 64-bit hashes among the keys kept would count two messages as one text: about
-1e-14 per message). The key map is a RecentMap (velocity.py): it turns every window, since a key
+1e-14 per message). The key map is a RecentMap (recent.py): it turns every window, since a key
 idle for a window counts from zero anyway, and holds at most ``max_keys`` keys; a key forgotten
 early (beyond the bound) starts again from zero.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..message import Message
 from .base import ACCEPT, CheckContext, Verdict, reject
 from .recent import RecentMap
-from .velocity import DEFAULT_MAX_KEYS, recent_events
+from .velocity import DEFAULT_MAX_KEYS, record_event
 
 
 class DuplicateState:
@@ -33,19 +33,7 @@ class DuplicateState:
 
         At most ``keep`` timestamps are kept per key: the rule only needs to know "more than N".
         """
-        seen, key = self._seen, hash((account, recipient, text))
-        times = seen.current.get(key)
-        if times is None:
-            times = seen.previous.pop(key, None)
-            if window > seen.span:  # the longest window an account asks for
-                seen.span = window
-            if times is None:  # the common case: most texts go once to a recipient
-                seen.put(key, now, now)  # a bare time until a second send: no list for the collector
-                return 1
-        if not isinstance(times, list):
-            times = [times]
-        seen.put(key, times, now)
-        return recent_events(times, now, window, keep)
+        return record_event(self._seen, hash((account, recipient, text)), now, window, keep)
 
 
 def duplicate(message: Message, ctx: CheckContext) -> Verdict:

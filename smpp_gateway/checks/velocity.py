@@ -153,6 +153,26 @@ def recent_events(times: MutableSequence[float], now: float, window: float, cap:
     return len(times)
 
 
+def record_event(
+    events: RecentMap[K, float | list[float]], key: K, now: float, window: float, cap: int
+) -> int:
+    """Record an event of ``key`` at ``now``; return its events in the window, this one included
+    (``recent_events``). A key's first event is kept as a bare float, a list from its second."""
+    times = events.current.get(key)
+    if times is None:
+        times = events.previous.pop(key, None)
+        if window > events.span:  # the longest window a caller asks for
+            events.span = window
+        if times is None:  # the common case: one event per key
+            events.put(key, now, now)
+            return 1
+        times = times if isinstance(times, list) else [times]
+        events.put(key, times, now)
+    elif not isinstance(times, list):  # the key's second event, in the current generation
+        times = events.current[key] = [times]
+    return recent_events(times, now, window, cap)
+
+
 def event_times(entries: BoundedMap[K, list[float]], key: K) -> list[float]:
     """The event times of ``key`` (marked recently used), created empty when absent."""
     times = entries.get(key)
@@ -192,44 +212,24 @@ class VelocityState:
 
         ``windows``: burst, sequential, share and fan-out windows in seconds; ``caps``: how many
         recent events the burst and fan-out counters keep (one more than their thresholds).
-        The map operations are written inline (RecentMap.get/put): this runs for every message,
-        and a Python-level call per lookup would cost as much as the counting itself.
+        The recipient and 100-block lookups are written inline (RecentMap.get): they run for every
+        message, and a Python-level call per lookup would cost as much as the counting itself.
         """
         burst_window, sequential_window, share_window, otp_window = windows
         seen, key = self._seen, (account, number)
-        current = seen.current
-        last = current.get(key)
+        last = seen.current.get(key)
         if last is None:
             last = seen.previous.pop(key, None)
             recent = burst_window if burst_window > otp_window else otp_window
             if recent > seen.span:  # the longest window an account asks for
                 seen.span = recent
-            if len(current) >= seen.half or now - seen.started > seen.span:  # RecentMap.put's turn
-                seen.previous, current = current, {}
-                seen.current, seen.started = current, now
-        current[key] = now
+            seen.put(key, now, now)
+        else:
+            seen.current[key] = now
         gap = math.inf if last is None else now - last  # inf: a recipient new to every window
         block_recipients = otp_recipients = 0
         if gap > burst_window:  # a recipient new to the block's window
-            blocks, block_key = self._blocks, (account, block)
-            times = blocks.current.get(block_key)
-            block_times: list[float] | None = None
-            if times is None:
-                times = blocks.previous.pop(block_key, None)
-                if burst_window > blocks.span:
-                    blocks.span = burst_window
-                if times is None:  # a bare time until a second recipient (see recent_events)
-                    blocks.put(block_key, now, now)
-                    block_recipients = 1
-                else:
-                    block_times = times if isinstance(times, list) else [times]
-                    blocks.put(block_key, block_times, now)
-            elif isinstance(times, list):
-                block_times = times  # in the current generation already: updated in place, no put
-            else:  # the block's second recipient
-                block_times = blocks.current[block_key] = [times]
-            if block_times is not None:
-                block_recipients = recent_events(block_times, now, burst_window, caps[0])
+            block_recipients = record_event(self._blocks, (account, block), now, burst_window, caps[0])
         if otp and gap > otp_window:
             otp_recipients = recent_events(event_times(self._otp, account), now, otp_window, caps[1])
         share = self._shares.get(account)
