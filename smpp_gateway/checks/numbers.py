@@ -64,9 +64,10 @@ def zones_for(e164: str, number_type: str) -> tuple[str, ...]:
     kind = _TYPE_VALUES.get(number_type, PhoneNumberType.UNKNOWN)
     if kind == PhoneNumberType.UNKNOWN:
         return ()
-    country_code = _country_code(e164)
-    if country_code is None:
+    split = _split_country_code(e164)
+    if split is None:
         return ()
+    country_code = split[0]
     if is_number_type_geographical(kind, country_code):
         candidates = [e164[:length] for length in range(TIMEZONE_LONGEST_PREFIX, 0, -1)]
     else:  # zones of the whole country (phonenumbers' country-level lookup, same slices)
@@ -79,11 +80,12 @@ def zones_for(e164: str, number_type: str) -> tuple[str, ...]:
     return ()
 
 
-def _country_code(digits: str) -> int | None:
+def _split_country_code(digits: str) -> tuple[int, str] | None:
+    """The country code phonenumbers knows at the start of ``digits``, and the digits after it."""
     for length in (1, 2, 3):
-        code = int(digits[:length]) if digits[:length].isdigit() else -1
-        if code in COUNTRY_CODE_TO_REGION_CODE:
-            return code
+        head = digits[:length]
+        if head.isdigit() and int(head) in COUNTRY_CODE_TO_REGION_CODE:
+            return int(head), digits[length:]
     return None
 
 
@@ -100,16 +102,13 @@ def to_e164_digits(addr: str, default_region: str) -> str | None:
 
 
 def _fast_number(digits: str) -> PhoneNumber | None:
-    for length in (1, 2, 3):
-        code = int(digits[:length])
-        if code in COUNTRY_CODE_TO_REGION_CODE:
-            national = digits[length:]
-            if not national:
-                return None
-            number = PhoneNumber(country_code=code, national_number=int(national))
-            _set_leading_zeros(national, number)
-            return number
-    return None
+    split = _split_country_code(digits)
+    if split is None or not split[1]:
+        return None
+    code, national = split
+    number = PhoneNumber(country_code=code, national_number=int(national))
+    _set_leading_zeros(national, number)
+    return number
 
 
 def _set_leading_zeros(national: str, number: PhoneNumber) -> None:
