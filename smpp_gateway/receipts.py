@@ -116,22 +116,22 @@ class Outbox:
         self._queue: deque[StoredItem] = deque()
         self._more_in_store = True  # at start, anything may be waiting in the store
         # While a read of the store is in flight: the items committed meanwhile (the read may or may
-        # not see them), and whether one came without its item or beyond MEMORY_BATCH.
+        # not see them), and whether one came beyond MEMORY_BATCH.
         self._offered: list[StoredItem] | None = None
         self._missed = False
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def stored(self, item: StoredItem | None = None) -> None:
-        """Something new for this account is committed to the store: ``item``, when the caller has it,
-        which then need not be read back (see the module docstring, Memory hand-off)."""
+    def stored(self, item: StoredItem) -> None:
+        """``item`` is committed to the store for this account; it need not be read back (see the
+        module docstring, Memory hand-off)."""
         offered = self._offered
         if offered is not None:  # a read is in flight
-            if item is None or len(offered) >= MEMORY_BATCH:
+            if len(offered) >= MEMORY_BATCH:
                 self._missed = True
             else:
                 offered.append(item)
-        elif item is not None and not self._more_in_store and len(self._queue) < MEMORY_BATCH:
+        elif not self._more_in_store and len(self._queue) < MEMORY_BATCH:
             self._queue.append(item)
         else:
             self._more_in_store = True

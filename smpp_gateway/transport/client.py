@@ -66,7 +66,7 @@ class Window:
 
     def take(self) -> bool:
         """Take a slot if one is free now (and nobody queues for one)."""
-        if self.used < self.size and not self._waiters:
+        if self.has_room:
             self.used += 1
             return True
         return False
