@@ -89,12 +89,17 @@ def main() -> int:
         _wait_for_simulators(simulators)
         return run(GATEWAY_CONFIG)
     finally:
-        simulators.terminate()
-        try:
-            simulators.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            simulators.kill()
-            simulators.wait()
+        stop_process(simulators, timeout=10)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Stop a child we started: SIGTERM, then SIGKILL if it has not exited within ``timeout``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from smpp_gateway.demo import stop_process
+
 ROOT = Path(__file__).resolve().parents[2]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -43,12 +45,7 @@ def started(command: list[str], port: int, log: Path) -> Iterator[subprocess.Pop
         wait_port(port, process)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=15)
 
 
 def cpu_seconds(pid: int) -> float:
