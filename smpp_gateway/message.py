@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .smpp.constants import Npi, Ton
+from .smpp.frozen import fast_init
 
 
 class MessageClass(StrEnum):
@@ -26,6 +27,7 @@ class SenderType(StrEnum):
     LONG_NUMBER = "long_number"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Address:
     addr: str

@@ -22,6 +22,7 @@ from .metrics import Metrics
 from .receipts import StoredItem
 from .records import StoreWriter
 from .smpp import codec
+from .smpp.frozen import fast_init
 from .smpp.pdu import Request
 from .smpp.receipt import IdFormat, normalize_message_id
 from .store import (
@@ -51,6 +52,7 @@ RECENT_MAPPINGS = 50_000
 RETENTION_INTERVAL = 600.0
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class SubmitFacts:
     """What is common to every part of one forwarded (or failed) message."""

@@ -21,10 +21,12 @@ from .checks.optout import InMemoryOptOutList, classify_mo_keyword
 from .checks.velocity import VelocityState
 from .config import AccountConfig, GatewayConfig
 from .message import Message
+from .smpp.frozen import fast_init
 
 log = logging.getLogger(__name__)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FindingView:
     rule: str
@@ -32,6 +34,7 @@ class FindingView:
     verdict: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PolicyOutcome:
     """``status`` None: accepted (``message`` is the one to route, amendments applied)."""

@@ -24,6 +24,7 @@ from functools import lru_cache
 from ..config import RouteConfig, SenderPolicy
 from ..message import Address, Message, SenderType, sender_type
 from ..smpp.constants import Npi, Ton
+from ..smpp.frozen import fast_init
 
 # Limits of the sender forms (domain.md, Sender IDs), used to refuse a configured replacement that no
 # carrier would take.
@@ -37,6 +38,7 @@ TON_NPI_OF_FORM: dict[SenderType, tuple[Ton, Npi]] = {
 }
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class SenderDecision:
     address: Address

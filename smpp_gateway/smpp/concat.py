@@ -24,6 +24,7 @@ from typing import Any, Generic, Literal, NamedTuple, TypeVar, cast
 
 from .constants import CommandStatus, EsmClass, Tag
 from .errors import LocalProtocolError
+from .frozen import fast_init
 from .pdu import DataSm, DeliverSm, ShortMessage, SubmitSm, Tlv
 from .text import (
     MAX_PARTS,
@@ -72,6 +73,7 @@ class InformationElement(NamedTuple):
     data: bytes
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class UserData:
     """What a PDU carries: concatenation info (UDH or SAR), the payload without UDH, other IEs."""

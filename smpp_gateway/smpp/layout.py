@@ -24,6 +24,7 @@ from typing import Any, cast
 from . import pdu as p
 from .constants import CommandStatus
 from .errors import LocalProtocolError, RemoteProtocolError
+from .frozen import mutable_twin
 
 HEADER = struct.Struct(">IIII")
 MAX_SHORT_MESSAGE = 254  # 3.4; SMPP 5.0 allows 255
@@ -370,7 +371,7 @@ def compile_layout(
         **_GLOBALS,
         **{name: value for field in layout for name, value in field.namespace().items()},
         "CLS": cls,
-        "TWIN": p.mutable_twin(cls),
+        "TWIN": mutable_twin(cls),
         "COMMAND_ID": cls.command_id,
         "BARE": partial(_bare, response),
         "OMITTED": partial(_encode_omitted, response, bool(layout)),

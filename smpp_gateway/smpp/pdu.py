@@ -26,6 +26,7 @@ from .constants import (
     Tag,
     Ton,
 )
+from .frozen import fast_init, mutable_twin
 
 
 class Tlv(NamedTuple):
@@ -65,21 +66,6 @@ class Pdu:
         if not known.issuperset(changes):
             raise TypeError(f"{cls.__name__} has no field(s) {sorted(set(changes) - known)}")
         return copy(self, changes)  # type: ignore[no-any-return]
-
-
-def mutable_twin(cls: type[Pdu]) -> type:
-    """A mutable subclass of ``cls`` with the same slots. A copy or a decoded PDU is filled in one
-    with plain attribute stores (which CPython specialises; a frozen dataclass routes each through
-    ``object.__setattr__``, 3.5 us for a submit_sm) and then assigned ``__class__ = cls``, which
-    CPython allows between classes of identical layout: the result is an ordinary, frozen ``cls``."""
-    twin = _TWINS.get(cls)
-    if twin is None:
-        namespace = {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__}
-        twin = _TWINS[cls] = type(f"_Mutable{cls.__name__}", (cls,), namespace)
-    return twin
-
-
-_TWINS: dict[type[Pdu], type] = {}
 
 
 _Copy = Callable[[Pdu, dict[str, Any]], Any]
@@ -479,3 +465,8 @@ PDU_CLASSES: dict[int, type[Pdu]] = {
         AlertNotification,
     )
 }
+
+# Every concrete PDU is built through its mutable twin (frozen.py): the frozen dataclass __init__
+# stores each field through object.__setattr__, which costs more than the rest of a response's making.
+for _cls in PDU_CLASSES.values():
+    fast_init(_cls)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, TypeAlias
 
+from ..smpp.frozen import fast_init
 from .probes import (
     HandsetReportRecord,
     HandsetReportsPurge,
@@ -67,6 +68,7 @@ class PendingKind(StrEnum):
     MO = "mo"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageRecord:
     """Everything the gateway decided about one (possibly concatenated) message.
@@ -106,6 +108,7 @@ class MessageRecord:
     receipt_latency: float | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AttemptRecord:
     """A carrier attempt that did not end the message's journey: an error or a timeout that was
@@ -121,6 +124,7 @@ class AttemptRecord:
     is_probe: bool = False
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CarrierResult:
     """Update a recorded message with the outcome of its (last) carrier attempt."""
@@ -151,6 +155,7 @@ class ReceiptUpdate:
     receipt_latency: float | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IdMapping:
     """Our message_id for one part <-> the carrier's id for it: how a receipt finds its client.
@@ -173,6 +178,7 @@ class IdMapping:
     is_probe: bool = False
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PendingDelivery:
     """A receipt or MO message stored for a client that is not bound (or did not acknowledge it).
