@@ -123,6 +123,19 @@ def test_message_record_round_trips_every_field(store: SqliteStore) -> None:
     assert store.message("g1") == record
 
 
+@pytest.mark.parametrize(
+    ("value_type", "adapter"), schema.PLAIN_ADAPTERS.items(), ids=lambda v: getattr(v, "__name__", "")
+)
+def test_bools_and_enum_members_are_stored_as_their_plain_values(value_type: type, adapter: Any) -> None:
+    conn = sqlite3.connect(":memory:")
+    for value in [True, False] if value_type is bool else list(value_type):  # type: ignore[call-overload]
+        plain = adapter(value)
+        assert type(plain) in (int, str)
+        assert plain == value
+        stored = conn.execute("SELECT ?, typeof(?)", (value, value)).fetchone()
+        assert stored == (plain, "integer" if type(plain) is int else "text")
+
+
 def test_carrier_result_and_receipt_update_change_the_record(store: SqliteStore) -> None:
     store.write([message("g1", route=None, carrier=None, carrier_status=None, attempts=0)])
     store.write(
