@@ -28,6 +28,7 @@ DEFAULT = (
     "bench_receipt_path",
     "bench_gateway",
     "bench_memory",
+    "bench_instructions",
 )
 RESULTS = Path("var/bench/results.json")
 
