@@ -130,9 +130,10 @@ def apply_sender_policy(route: RouteConfig, message: Message) -> SenderDecision:
     replacement, reason = MODES[policy.mode](route, message)
     address = original if replacement is None else address_for(replacement)
     forced = _force(address, policy)
-    if forced != address:
+    # Identity first: nearly every message keeps its own address, and the dataclass __eq__ is a call.
+    if forced is not address and forced != address:
         reason += f"; TON/NPI forced to {forced.ton}/{forced.npi}"
-    rewritten = forced != original
+    rewritten = forced is not original and forced != original
     if not rewritten:
         return SenderDecision(original, False, reason)
     return SenderDecision(forced, True, f"{reason}: {_show(original)} -> {_show(forced)}")

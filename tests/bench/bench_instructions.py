@@ -1,6 +1,6 @@
 """The gateway's CPU instructions per message, counted by valgrind: the steady figure of the benchmarks.
 
-    .venv/bin/python -m tests.bench.bench_instructions [--messages N] [--receipts] [--json]
+    .venv/bin/python -m tests.bench.bench_instructions [--messages N] [--json]
 
 Wall-clock rates on a shared 2-vCPU machine move by a third between identical runs; the number of
 instructions the gateway executes for a message does not (identical runs agree within 0.01%). The
@@ -10,6 +10,10 @@ simulator carrier and load generator (4 binds, window 100, unique texts, sequent
 Two runs send N and 2N messages; their difference divided by N is the cost of a message, start-up,
 binds and shutdown cancelling out. Every thread of the gateway counts (the store writer's SQLite work
 too), so it is the whole process's CPU work per message, not the event loop's share.
+
+Submits only, no receipts: in runs with receipts at this speed, 13 and 25 of 4,000 receipts did not
+come back to the load generator within 600 s (not yet explained; the simulator's deliver_sm retries
+time out against a gateway 50 times slower are one suspect), and such a run measures nothing.
 """
 
 from __future__ import annotations
@@ -33,12 +37,12 @@ from .processes import ROOT, free_port, started, stop_process, wait_port
 VALGRIND_START_TIMEOUT = 600.0  # the gateway starts in ~30 s under valgrind on this machine
 
 
-def count_instructions(messages: int, receipts: bool) -> int:
+def count_instructions(messages: int) -> int:
     """Instructions the gateway process executed to start, carry ``messages`` and stop."""
     with tempfile.TemporaryDirectory(prefix="smppgw-instr-") as name:
         tmp = Path(name)
         sim_port, panel, gw_port, http = free_port(), free_port(), free_port(), free_port()
-        simulators = simulator_config(tmp, sim_port, panel, receipts)
+        simulators = simulator_config(tmp, sim_port, panel, receipts=False)
         command = [sys.executable, "-m", "simulators", "carriers", "-c", str(simulators)]
         with started(command, sim_port, tmp / "sim.log"):
             config = gateway_config(tmp, gw_port, http, sim_port)
@@ -64,7 +68,7 @@ def count_instructions(messages: int, receipts: bool) -> int:
                 )
             try:
                 wait_port(gw_port, gateway, timeout=VALGRIND_START_TIMEOUT)
-                _load(gw_port, messages, receipts)
+                _load(gw_port, messages)
                 gateway.send_signal(signal.SIGTERM)
                 gateway.wait(timeout=VALGRIND_START_TIMEOUT)
             finally:
@@ -75,30 +79,27 @@ def count_instructions(messages: int, receipts: bool) -> int:
             return int(found.group(1).replace(",", ""))
 
 
-def _load(port: int, messages: int, receipts: bool) -> None:
+def _load(port: int, messages: int) -> None:
     command = [
         sys.executable, "-m", "simulators", "load", "--host", "127.0.0.1", "--port", str(port),
         "--system-id", "demo", "--password", "demopass", "--binds", "4", "--window", "100",
         "--count", str(messages), "--unique", "--to", "3361", "--source", "ACME", "--json",
         "--deadline", "3000",
     ]  # fmt: skip
-    if receipts:
-        command += ["--registered-delivery", "--receipt-wait", "600"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=3600)
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed: {done.stderr[-2000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    if result["accepted"] != messages or (receipts and result.get("receipts") != messages):
+    if result["accepted"] != messages:
         raise RuntimeError(f"not every message went through: {result}")
     time.sleep(2)  # the last records reach the store before the gateway is stopped
 
 
-def measure(messages: int, receipts: bool) -> dict[str, Any]:
-    single = count_instructions(messages, receipts)
-    double = count_instructions(2 * messages, receipts)
+def measure(messages: int) -> dict[str, Any]:
+    single = count_instructions(messages)
+    double = count_instructions(2 * messages)
     return {
         "messages": messages,
-        "receipts": receipts,
         "instructions_per_message": round((double - single) / messages),
         "instructions": {"n": single, "2n": double},
     }
@@ -107,19 +108,17 @@ def measure(messages: int, receipts: bool) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=4000, help="N: the runs send N and 2N")
-    parser.add_argument("--receipts", action="store_true", help="every message asks for a receipt")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:  # make bench installs it where it can (bench-deps)
         reason = "valgrind is not installed (apt-get install valgrind)"
         print(json.dumps({"skipped": reason}) if args.json else f"{reason}: nothing measured")
         return 0
-    result = measure(args.messages, args.receipts)
+    result = measure(args.messages)
     if args.json:
         print(json.dumps(result))
     else:
-        kind = "with a receipt each" if args.receipts else "without receipts"
-        print(f"{result['instructions_per_message']:,} gateway instructions per message ({kind})")
+        print(f"{result['instructions_per_message']:,} gateway instructions per message")
     return 0
 
 
