@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 # of the gateway's memory budget (docs/benchmarks.md, Memory).
 RECENT_MAPPINGS = 50_000
 RETENTION_INTERVAL = 600.0
+# How long a receipt for a carrier id we do not know waits, while forwards are under way, for one of
+# them to record it (see forward_started). The submit's task records its mapping in the loop turn
+# after the carrier's answer is read: milliseconds, unless the loop is stalled.
+MAPPING_GRACE = 2.0
 
 
 @fast_init
@@ -74,6 +78,8 @@ class GatewayStore:
         self._by_gateway_id: dict[str, IdMapping] = {}
         self._retention: asyncio.Task[None] | None = None
         self._barrier_waiters: list[asyncio.Future[None]] | None = None
+        self._unrecorded_forwards = 0  # see forward_started
+        self._mapping_waiters: dict[tuple[str, str], list[asyncio.Future[IdMapping]]] = {}
         # carrier name -> how it writes ids in submit_sm_resp (CarrierConfig.id_format); set by the gateway.
         self.id_formats: dict[str, IdFormat] = {}
 
@@ -152,6 +158,18 @@ class GatewayStore:
 
     # --- submits --------------------------------------------------------------------------------
 
+    def forward_started(self) -> None:
+        """A forward is under way, and ``forward_recorded`` follows once its ``record_submit`` ran.
+
+        In between, the carrier may already have sent the message's receipt: on another bind, or in
+        the same read as its submit_sm_resp, ahead of the submit's task. While any forward is in that
+        state, ``mapping`` waits (up to MAPPING_GRACE) for an id it does not know instead of answering
+        None, so such a receipt is delivered, not dropped as unknown."""
+        self._unrecorded_forwards += 1
+
+    def forward_recorded(self) -> None:
+        self._unrecorded_forwards -= 1
+
     def record_rejected(
         self, gateway_id: str, message: Message, status: int, reasons: tuple[str, ...]
     ) -> None:
@@ -226,6 +244,10 @@ class GatewayStore:
         key = (mapping.carrier, mapping.carrier_message_id)
         self._recent[key] = mapping
         self._by_gateway_id[mapping.gateway_id] = mapping
+        if self._mapping_waiters:  # a receipt that overtook this submit's answer
+            for waiter in self._mapping_waiters.pop(key, ()):
+                if not waiter.done():
+                    waiter.set_result(mapping)
         if len(self._recent) > RECENT_MAPPINGS:
             _, oldest = self._recent.popitem(last=False)
             self._by_gateway_id.pop(oldest.gateway_id, None)
@@ -235,7 +257,29 @@ class GatewayStore:
         found = self._recent.get(key)
         if found is not None:
             return found
-        return await self.writer.run_read(lambda store: store.mapping_by_carrier_id(*key))
+        found = await self.writer.run_read(lambda store: store.mapping_by_carrier_id(*key))
+        if found is None and self._unrecorded_forwards:
+            found = await self._mapping_recorded(key)
+        return found
+
+    async def _mapping_recorded(self, key: tuple[str, str]) -> IdMapping | None:
+        """The mapping of ``key`` once a forward under way records it; None after MAPPING_GRACE."""
+        found = self._recent.get(key)  # recorded while the store was read
+        if found is not None:
+            return found
+        waiter: asyncio.Future[IdMapping] = asyncio.get_running_loop().create_future()
+        waiters = self._mapping_waiters.setdefault(key, [])
+        waiters.append(waiter)
+        try:
+            async with asyncio.timeout(MAPPING_GRACE):
+                return await waiter
+        except TimeoutError:
+            return None
+        finally:
+            if waiter in waiters:
+                waiters.remove(waiter)
+                if not waiters and self._mapping_waiters.get(key) is waiters:
+                    del self._mapping_waiters[key]
 
     async def mapping_by_gateway_id(self, gateway_id: str, account: str) -> IdMapping | None:
         found = self._by_gateway_id.get(gateway_id)

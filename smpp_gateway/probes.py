@@ -94,11 +94,16 @@ class ProbeSender:
         loop = asyncio.get_running_loop()
         if not candidates:
             return ProbeSent(route, CommandStatus.ESME_RSUBMITFAIL, (), None, (), None, 0.0, now)
-        result = await self._forwarder().forward(message, pdus, loop.time() + self._deadline(), candidates)
         gateway_ids = tuple(self.ids.next_id() for _ in pdus)
-        facts = SubmitFacts(message=message, result=result, reasons=("probe",), submitted_at=now)
-        for index, (pdu, gateway_id) in enumerate(zip(pdus, gateway_ids, strict=True)):
-            self.store.record_submit(gateway_id, pdu, index, facts)
+        self.store.forward_started()  # a receipt may overtake the answer: see forward_started
+        try:
+            deadline = loop.time() + self._deadline()
+            result = await self._forwarder().forward(message, pdus, deadline, candidates)
+            facts = SubmitFacts(message=message, result=result, reasons=("probe",), submitted_at=now)
+            for index, (pdu, gateway_id) in enumerate(zip(pdus, gateway_ids, strict=True)):
+                self.store.record_submit(gateway_id, pdu, index, facts)
+        finally:
+            self.store.forward_recorded()
         await self.store.durable()
         return ProbeSent(
             route=route,

@@ -116,7 +116,6 @@ class SubmitPath:
         now = asyncio.get_running_loop().time()
         candidates = self._routes().candidates(message, account.policy.group, now=now)
         deadline = now + self._config().submit_deadline
-        result = await self._forwarder().forward(message, pdus, deadline, candidates)
         if gateway_id is None:
             gateway_ids = [self.ids.next_id() for _ in parts]
         else:  # one id for the client, one record key per part
@@ -124,9 +123,15 @@ class SubmitPath:
                 gateway_id if len(parts) == 1 else f"{gateway_id}{SUFFIX}{n}"
                 for n in range(1, len(parts) + 1)
             ]
-        return await self._answer(client, message, pdus, result, outcome.reasons, gateway_ids)
+        self.store.forward_started()
+        try:
+            result = await self._forwarder().forward(message, pdus, deadline, candidates)
+            self._record(client, message, pdus, result, outcome.reasons, gateway_ids)
+        finally:
+            self.store.forward_recorded()
+        return await self._answer(client, pdus, result, gateway_ids)
 
-    async def _answer(
+    def _record(
         self,
         client: ClientBind,
         message: Message,
@@ -134,7 +139,7 @@ class SubmitPath:
         result: ForwardResult,
         reasons: tuple[str, ...],
         gateway_ids: list[str],
-    ) -> list[Response]:
+    ) -> None:
         facts = SubmitFacts(message=message, result=result, reasons=reasons, submitted_at=self.wall_clock())
         record_submit = self.store.record_submit
         for index, (pdu, gateway_id) in enumerate(zip(pdus, gateway_ids, strict=True)):
@@ -145,6 +150,11 @@ class SubmitPath:
         )
         if accepted and result.rewrite_reason and result.candidate is not None:
             self.metrics.sender_rewrites.labels(result.candidate.route.name, "gateway").inc()
+
+    async def _answer(
+        self, client: ClientBind, pdus: list[OutboundPdu], result: ForwardResult, gateway_ids: list[str]
+    ) -> list[Response]:
+        """The answers, once the records are committed (a message_id always means "stored")."""
         try:
             await self.store.durable()
         except Exception as error:  # the store failed: nothing we cannot record is acknowledged

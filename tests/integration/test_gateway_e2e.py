@@ -67,6 +67,30 @@ async def test_receipt_reaches_the_client_with_the_gateway_id(tmp_path: Path) ->
         await asyncio.to_thread(esme.close)
 
 
+async def test_a_receipt_that_overtakes_the_carriers_answer_still_reaches_the_client(tmp_path: Path) -> None:
+    # A carrier may send the receipt before the submit_sm_resp is handled (on another bind, or ahead of
+    # it in one read): the gateway waits for the submit in flight to record its id, and delivers.
+    async with (
+        running_carrier(hold=True) as carrier,
+        running_gateway(gateway_config(tmp_path, {"c1": carrier.port})) as gw,
+    ):
+        esme = await _bound(smpp_port(gw))
+        submitting = asyncio.create_task(asyncio.to_thread(esme.submit, "hello", registered_delivery=1))
+        await asyncio.wait_for(carrier.submitted.wait(), 10)
+        [held] = carrier.received
+        receipt = asyncio.create_task(carrier.send_receipt("abc1", held, MessageState.DELIVERED))
+        await asyncio.sleep(0.3)
+        assert not receipt.done()  # not answered as unknown: it waits for the submit in flight
+        carrier.connections[0].send_response(held, held.make_response(message_id="abc1"))
+        result = await submitting
+        assert result.status == 0
+        assert await receipt == CommandStatus.ESME_ROK
+        [delivered] = await asyncio.to_thread(esme.wait_delivered, 1)
+        assert delivered.receipted_message_id.decode() == result.message_id
+        assert "stat:DELIVRD" in delivered.short_message.decode()
+        await asyncio.to_thread(esme.close)
+
+
 async def test_client_gets_only_the_receipts_it_asked_for(tmp_path: Path) -> None:
     async with (
         running_carrier() as carrier,

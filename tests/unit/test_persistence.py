@@ -1,4 +1,4 @@
-"""GatewayStore.durable: one writer barrier per event-loop pass, shared by every caller of that pass."""
+"""GatewayStore: one writer barrier per event-loop pass (durable), and receipts that overtake their submit."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from smpp_gateway import persistence
 from smpp_gateway.config import StoreConfig
 from smpp_gateway.metrics import Metrics
 from smpp_gateway.persistence import GatewayStore
-from smpp_gateway.store import StoreUnavailable
+from smpp_gateway.store import IdMapping, StoreUnavailable
 
 
 @pytest.fixture
@@ -81,3 +82,49 @@ async def test_the_configured_page_cache_reaches_every_connection(tmp_path: Path
         assert {conn.execute("PRAGMA cache_size").fetchone()[0] for conn in connections} == {-3 * 1024}
     finally:
         await gateway_store.close(5)
+
+
+def _mapping(carrier_id: str) -> IdMapping:
+    return IdMapping(
+        gateway_id="g1",
+        carrier="c1",
+        carrier_message_id=carrier_id,
+        account="demo",
+        route="fr",
+        submitted_at=1.0,
+    )
+
+
+async def test_an_unknown_id_is_answered_at_once_when_no_forward_is_under_way(
+    store: GatewayStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(persistence, "MAPPING_GRACE", 60.0)
+    async with asyncio.timeout(10):  # it does not wait out the grace
+        assert await store.mapping("c1", "abc1") is None
+
+
+async def test_a_receipt_waits_for_the_forward_under_way_to_record_its_id(store: GatewayStore) -> None:
+    store.forward_started()
+    lookups = [asyncio.ensure_future(store.mapping("c1", "ABC1")) for _ in range(2)]  # any spelling
+    await asyncio.sleep(0.2)  # the store was read and knew nothing
+    assert not any(lookup.done() for lookup in lookups)
+    store._remember(_mapping("abc1"))  # what record_submit does once the carrier answered
+    store.forward_recorded()
+    found = await asyncio.gather(*lookups)
+    assert [mapping.gateway_id for mapping in found if mapping is not None] == ["g1", "g1"]
+    assert store._mapping_waiters == {}
+
+
+async def test_a_receipt_for_an_id_no_forward_records_is_unknown_after_the_grace(
+    store: GatewayStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(persistence, "MAPPING_GRACE", 0.1)
+    store.forward_started()
+    try:
+        lookup = asyncio.ensure_future(store.mapping("c1", "zzz9"))
+        await asyncio.sleep(0.05)
+        store._remember(_mapping("other"))  # another message's id wakes nobody
+        assert await lookup is None
+        assert store._mapping_waiters == {}
+    finally:
+        store.forward_recorded()
