@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from smpp_gateway.config import StoreConfig
 from smpp_gateway.records import StoreWriter
 from smpp_gateway.store import IdMapping, MessageRecord, ReceiptUpdate, WriteOp
 from smpp_gateway.store import sqlite_schema as schema
@@ -214,7 +215,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per store (the best is compared)")
     parser.add_argument("--carrier-ids", choices=sorted(_CARRIER_IDS), default="random")
     parser.add_argument(
-        "--cache-mib", type=int, default=16, help="SQLite page cache per connection (the gateway's default)"
+        "--cache-mib",
+        type=int,
+        default=StoreConfig.model_fields["cache_mib"].default,
+        help="SQLite page cache per connection (default: the gateway's, store.cache_mib)",
     )
     parser.add_argument(
         "--big", type=Path, help="keep the big store in this file and reuse it if it exists (default: temp)"
