@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from .bench_gateway import gateway_config, simulator_config
-from .processes import ROOT, free_port, started, stop_process, wait_port
+from .processes import ROOT, free_port, started
 
-VALGRIND_START_TIMEOUT = 600.0  # the gateway starts in ~30 s under valgrind on this machine
+VALGRIND_TIMEOUT = 600.0  # to start or to stop under valgrind (~30 s each on this machine)
 
 
 def count_instructions(messages: int) -> int:
@@ -47,32 +47,18 @@ def count_instructions(messages: int) -> int:
         with started(command, sim_port, tmp / "sim.log"):
             config = gateway_config(tmp, gw_port, http, sim_port)
             log = tmp / "gateway.log"
-            with log.open("wb") as out:
-                gateway = subprocess.Popen(
-                    [
-                        "valgrind",
-                        "--tool=cachegrind",
-                        "--cache-sim=no",
-                        f"--cachegrind-out-file={tmp / 'cachegrind.out'}",
-                        sys.executable,
-                        "-m",
-                        "smpp_gateway",
-                        "run",
-                        "-c",
-                        str(config),
-                    ],
-                    cwd=ROOT,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    env={**os.environ, "PYTHONHASHSEED": "0"},  # the same dict layouts every run
-                )
-            try:
-                wait_port(gw_port, gateway, timeout=VALGRIND_START_TIMEOUT)
+            under_valgrind = [
+                "valgrind",
+                "--tool=cachegrind",
+                "--cache-sim=no",
+                f"--cachegrind-out-file={tmp / 'cachegrind.out'}",
+                *(sys.executable, "-m", "smpp_gateway", "run", "-c", str(config)),
+            ]
+            env = {**os.environ, "PYTHONHASHSEED": "0"}  # the same dict layouts every run
+            with started(under_valgrind, gw_port, log, start_timeout=VALGRIND_TIMEOUT, env=env) as gateway:
                 _load(gw_port, messages)
-                gateway.send_signal(signal.SIGTERM)
-                gateway.wait(timeout=VALGRIND_START_TIMEOUT)
-            finally:
-                stop_process(gateway, timeout=15)
+                gateway.send_signal(signal.SIGTERM)  # valgrind writes its count as the gateway exits
+                gateway.wait(timeout=VALGRIND_TIMEOUT)
             found = re.search(r"I\s+refs:\s+([\d,]+)", log.read_text(errors="replace"))
             if found is None:
                 raise RuntimeError(f"no instruction count in the gateway's output (see {log})")

@@ -37,12 +37,19 @@ def wait_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0
 
 
 @contextlib.contextmanager
-def started(command: list[str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def started(
+    command: list[str],
+    port: int,
+    log: Path,
+    *,
+    start_timeout: float = 30.0,
+    env: dict[str, str] | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
     """``command`` running (output to ``log``) once it listens on ``port``; stopped on exit."""
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
-        wait_port(port, process)
+        wait_port(port, process, timeout=start_timeout)
         yield process
     finally:
         stop_process(process, timeout=15)
