@@ -217,7 +217,8 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     ("bank_details", "credentials", "informations|coordonnees|donnees bancaires", 3.0),
     ("update_details_en", "credentials", "update ~1 account|details|information", 2.5),
     # lures
-    ("parcel_held", "lure", "colis ~4 attente|bloque*|retenu*|instance|suspendu*", 3.0),
+    # A parcel waiting at a pickup point is everyday news: the lure is what comes with it (fees, a link).
+    ("parcel_held", "lure", "colis ~4 attente|bloque*|retenu*|instance|suspendu*", 2.0),
     ("delivery_fees", "lure", "frais de|d livraison|douane*|reexpedition|port|envoi|expedition", 3.0),
     ("customs", "lure", "douane*|customs", 1.5),
     ("carte_vitale", "lure", "carte vitale", 3.0),
@@ -250,6 +251,15 @@ PHISHING_CATEGORY_CAPS: Final[dict[str, float]] = {
     "channel": 2.0,
     "link": 3.0,
     "brand": 2.0,
+}
+# A phrase that contains another signal's word counts that word once: "compte bloque" is a lure,
+# and its "bloque" is not also an urgency; "frais de livraison" is a lure, its "frais" not also a
+# payment ask. (signal id -> the ids it implies, dropped when it matches.)
+PHISHING_IMPLIED: Final[dict[str, tuple[str, ...]]] = {
+    "account_blocked": ("blocked", "suspended", "deactivated"),
+    "account_blocked_en": ("suspended", "deactivated"),
+    "parcel_held": ("blocked", "suspended"),
+    "delivery_fees": ("fees",),
 }
 PHISHING_THRESHOLD: Final = 5.0
 # Context signals the check computes itself (not patterns):

@@ -4,7 +4,9 @@ Theory of operation. No single word is phishing: "expire", "frais", "colis", "co
 ordinary traffic. A phishing text combines kinds of signals: an urgency, a payment or credential
 request, a lure (parcel held, fine, refund), a link the account does not own, a brand the account
 is not. The score sums, per category, the weights of the signals present, each category capped so
-that repeating one kind of word cannot reach the threshold alone. Two contextual weights tie the
+that repeating one kind of word cannot reach the threshold alone, and a word is counted once: a
+phrase that matches drops the signals of the words it contains (defaults.PHISHING_IMPLIED: "compte
+bloque" is a lure, its "bloque" not also an urgency). Two contextual weights tie the
 text to the account: a link to a domain outside the account's registered ones adds weight; a text
 whose every link is on a registered domain subtracts weight (the real brand describing its own
 business: "your parcel is waiting, pay on acme.fr" from ACME passes, the same text from another
@@ -22,6 +24,7 @@ from ..message import Message
 from .analysis import Analysis
 from .base import ACCEPT, CheckContext, Verdict, reject
 from .config import PhishingConfig
+from .defaults import PHISHING_IMPLIED
 from .lookalike import Brand
 from .normalize import fold_text
 from .phrases import PhraseIndex, names_digits
@@ -63,6 +66,7 @@ class PhishingModel:
         "_digit_ids",
         "_digits",
         "_ids",
+        "_implied",
         "_needles",
         "_plain",
         "_plain_ids",
@@ -84,6 +88,13 @@ class PhishingModel:
         self._ids = tuple(s.id for s in signals)
         self._categories = tuple(s.category for s in signals)
         self._weights = tuple(s.weight for s in signals)
+        # Signals whose words a matched phrase already counted (defaults.PHISHING_IMPLIED).
+        position = {s.id: i for i, s in enumerate(signals)}
+        self._implied = {
+            position[outer]: frozenset(position[i] for i in inner if i in position)
+            for outer, inner in PHISHING_IMPLIED.items()
+            if outer in position
+        }
         self._brand_of = tuple(brand for _, brand in pairs)
 
     def reads_digits(self, analysis: Analysis) -> bool:
@@ -110,7 +121,11 @@ class PhishingModel:
         cfg = self.config
         per_category: dict[str, float] = {}
         reasons: list[str] = []
+        implied = self._implied
+        dropped = {i for index in signals if index in implied for i in implied[index]}
         for index in signals:
+            if index in dropped:
+                continue
             category = self._categories[index]
             per_category[category] = per_category.get(category, 0.0) + self._weights[index]
             reasons.append(self._ids[index])
