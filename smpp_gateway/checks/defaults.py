@@ -204,7 +204,7 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
         "give_credentials",
         "credentials",
         "saisi*|entrez|confirm*|verifi*|communiqu*|indiqu*|renseign*|transmet*|envoy* ~3 "
-        "vos|votre|tes|ton identifiant*|mot|coordonnees|informations|donnees|rib|iban|numero",
+        "vos|votre|tes|ton identifiant*|mot|coordonnees|informations|donnees|rib|iban|numero|piece|pieces",
         3.0,
     ),
     ("verify_account", "credentials", "verify|confirm|validate ~1 account|identity|details", 3.0),
@@ -216,6 +216,32 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     ),
     ("bank_details", "credentials", "informations|coordonnees|donnees bancaires", 3.0),
     ("update_details_en", "credentials", "update ~1 account|details|information", 2.5),
+    # Asking for a code the victim receives elsewhere (the fake adviser's "give me the code you
+    # just got"): an OTP tells its own code and says never to give it (never_give below).
+    (
+        "relay_code",
+        "credentials",
+        "communiqu*|transmet*|transmett*|donnez|donner|dict*|give|share|tell|send ~4 code|codes|pin|passcode",
+        3.0,
+    ),
+    (
+        "reply_with_code",
+        "credentials",
+        "repon*|reply ~4 avec|with ~3 code|codes|pin|iban|rib|numero|card",
+        3.0,
+    ),
+    ("received_code", "credentials", "code|codes ~4 recu*|recevr*|recevoir|recevez|received|receive", 2.0),
+    # Security advice: "ne communiquez jamais ce code", "never share it". One signal, counted once.
+    (
+        "never_give",
+        "advice",
+        "ne|n|never|not|don ~2 communiqu*|transmet*|transmett*|donn*|partag*|divulgu*|dict*|share|give|"
+        "disclose|tell|send",
+        -3.0,
+    ),
+    # Sending details back by SMS: no A2P sender collects codes or bank details that way.
+    ("reply_channel", "reply", "en|par reponse|retour ~2 sms|message|texto", 2.0),
+    ("reply_with", "reply", "repon*|reply ~4 avec|with", 2.0),
     # lures
     # A parcel waiting at a pickup point is everyday news: the lure is what comes with it (fees, a link).
     ("parcel_held", "lure", "colis ~4 attente|bloque*|retenu*|instance|suspendu*", 2.0),
@@ -251,6 +277,8 @@ PHISHING_CATEGORY_CAPS: Final[dict[str, float]] = {
     "channel": 2.0,
     "link": 3.0,
     "brand": 2.0,
+    "reply": 2.0,
+    "advice": 0.0,
 }
 # A phrase that contains another signal's word counts that word once: "compte bloque" is a lure,
 # and its "bloque" is not also an urgency; "frais de livraison" is a lure, its "frais" not also a
@@ -261,6 +289,10 @@ PHISHING_IMPLIED: Final[dict[str, tuple[str, ...]]] = {
     "parcel_held": ("blocked", "suspended"),
     "delivery_fees": ("fees",),
 }
+# Asks about "the code" that do not count when the text states a code itself ("communiquez le code
+# 5521 au livreur", "répondez avec le code 4412"): the code is the message's own, not one received
+# elsewhere that a fraudster wants relayed.
+PHISHING_NOT_WITH_OWN_CODE: Final[tuple[str, ...]] = ("relay_code", "reply_with_code", "received_code")
 PHISHING_THRESHOLD: Final = 5.0
 # Context signals the check computes itself (not patterns):
 PHISHING_FOREIGN_LINK_WEIGHT: Final = 2.0  # a link outside the account's registered domains

@@ -6,7 +6,8 @@ request, a lure (parcel held, fine, refund), a link the account does not own, a 
 is not. The score sums, per category, the weights of the signals present, each category capped so
 that repeating one kind of word cannot reach the threshold alone, and a word is counted once: a
 phrase that matches drops the signals of the words it contains (defaults.PHISHING_IMPLIED: "compte
-bloque" is a lure, its "bloque" not also an urgency). Two contextual weights tie the
+bloque" is a lure, its "bloque" not also an urgency). Asks about "the code" do not count when the
+text states its own code (defaults.PHISHING_NOT_WITH_OWN_CODE). Two contextual weights tie the
 text to the account: a link to a domain outside the account's registered ones adds weight; a text
 whose every link is on a registered domain subtracts weight (the real brand describing its own
 business: "your parcel is waiting, pay on acme.fr" from ACME passes, the same text from another
@@ -24,7 +25,7 @@ from ..message import Message
 from .analysis import Analysis
 from .base import ACCEPT, CheckContext, Verdict, reject
 from .config import PhishingConfig
-from .defaults import PHISHING_IMPLIED
+from .defaults import PHISHING_IMPLIED, PHISHING_NOT_WITH_OWN_CODE
 from .lookalike import Brand
 from .normalize import fold_text
 from .phrases import PhraseIndex, names_digits
@@ -68,6 +69,7 @@ class PhishingModel:
         "_ids",
         "_implied",
         "_needles",
+        "_not_with_code",
         "_plain",
         "_plain_ids",
         "_weights",
@@ -95,6 +97,7 @@ class PhishingModel:
             for outer, inner in PHISHING_IMPLIED.items()
             if outer in position
         }
+        self._not_with_code = frozenset(position[i] for i in PHISHING_NOT_WITH_OWN_CODE if i in position)
         self._brand_of = tuple(brand for _, brand in pairs)
 
     def reads_digits(self, analysis: Analysis) -> bool:
@@ -108,7 +111,10 @@ class PhishingModel:
         shape = analysis.shape
         found = shape.memo.get(self)
         if found is None:
-            found = shape.memo[self] = [self._plain_ids[i] for i in self._plain.matches(shape.words)]
+            found = [self._plain_ids[i] for i in self._plain.matches(shape.words)]
+            if shape.looks_like_otp and self._not_with_code:
+                found = [i for i in found if i not in self._not_with_code]
+            shape.memo[self] = found
         found = cast(list[int], found)
         if self.reads_digits(analysis):
             found = found + [self._digit_ids[i] for i in self._digits.matches(analysis.words)]
