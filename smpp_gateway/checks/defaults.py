@@ -166,7 +166,7 @@ SHORTENERS: Final[tuple[str, ...]] = (
 # credential request, does.
 PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     # urgency
-    ("urgent", "urgency", "urgent*", 1.5),
+    ("urgent", "urgency", "urgent*|urgence*", 1.5),
     ("immediately", "urgency", "immediat*", 1.5),
     ("last_reminder", "urgency", "dernier|derniere rappel|relance|avertissement|avis", 2.0),
     ("last_notice", "urgency", "final|last notice|reminder|warning", 2.0),
@@ -182,6 +182,7 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     ("deactivated", "urgency", "desactiv*|deactivat*|locked|restricted|restreint*|verrouill*", 1.5),
     ("without_delay", "urgency", "sans delai", 1.0),
     ("asap", "urgency", "au plus vite", 1.0),
+    ("quickly", "urgency", "vite|rapidement|quickly|asap", 1.0),
     ("right_away", "urgency", "right away|now", 1.0),
     ("legal_threat", "urgency", "poursuite*|majoration*|penalite*|huissier*|recouvrement", 1.5),
     # payment asks
@@ -251,12 +252,20 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     ("refund", "lure", "rembours*|refund*", 1.5),
     ("fine", "lure", "amende*|contravention*|pv", 2.0),
     ("cpf", "lure", "cpf", 3.0),
-    ("account_blocked", "lure", "compte ~2 bloque*|suspendu*|desactive*|restreint*|verrouille*|limite*", 2.5),
+    (
+        "account_blocked",
+        "lure",
+        "compte ~2 bloque*|suspendu*|desactive*|restreint*|verrouille*|limite*|anomalie*|irregularit*",
+        2.5,
+    ),
     ("account_blocked_en", "lure", "account ~2 suspended|locked|blocked|limited|disabled", 2.5),
     ("parcel_en", "lure", "parcel|package|shipment", 1.5),
     ("tax", "lure", "tax|taxes|impot|impots", 1.5),
     ("prize", "lure", "gagne|gagnant|winner|won", 1.5),
     ("unpaid", "lure", "impaye*|unpaid|overdue", 2.0),
+    ("unclaimed", "lure", "non reclame*|unclaimed", 2.0),
+    # A sum of money to win or earn ("gagnez 5 000 EUR"): campaigns promise discounts, not winnings.
+    ("money_promise", "lure", "gagnez|gagner|touchez|toucher|earn|win ~2 #", 2.0),
     # "Hi mum" scams: a relative's "new number", moving the chat to a messaging app
     ("new_number", "lure", "change*|nouveau ~1 numero", 3.0),
     ("new_number_en", "lure", "new number|phone", 3.0),
