@@ -56,6 +56,12 @@ _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*)://", re.IGNORECASE)
 # A dot with a word character after it, or a scheme: the cheapest sign that a text may hold a link.
 _INNER_DOT = re.compile(r"\.\w")
 _AUTHORITY_END = re.compile(r"[/?#\\]")
+# A host written with spaces around its dots ("www . colis-suivi . com"), to slip past filters that
+# look for links: the reader types it back. Labels, at least one dot with a space before it, and a
+# last label all in one case (a Title-case word after " . " starts a sentence).
+_SPACED = re.compile(r"(?<![\w.])(?:[^\W_][\w\-]*[ \t]*\.[ \t]*)+(?:[a-z]{2,24}|[A-Z]{2,24})(?![\w.])")
+_WHITESPACE = re.compile(r"\s+")
+_HOSTLIKE = re.compile(r"[\-0-9]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +227,8 @@ def extract_urls(text: str) -> tuple[Url, ...]:
     Links contain no whitespace, so the text is cut into words and only words with an inner dot
     are examined: an order of magnitude faster than one pattern over the whole text.
     """
-    if _INNER_DOT.search(text) is None and "://" not in text:
+    spaced = " ." in text
+    if not spaced and _INNER_DOT.search(text) is None and "://" not in text:
         return ()  # most texts: every dot ends a sentence or a number ("10.30", "1.99EUR" aside)
     found = []
     for word in text.split():
@@ -229,7 +236,33 @@ def extract_urls(text: str) -> tuple[Url, ...]:
             url = _from_word(word)
             if url is not None:
                 found.append(url)
+    if spaced:
+        found.extend(_spaced_links(text, {url.host for url in found}))
     return tuple(found)
+
+
+def _spaced_links(text: str, known: set[str]) -> list[Url]:
+    """Hosts written with spaces around their dots ("acme-facture . com"): a link once retyped.
+
+    Only bare-link TLDs count (``_bare_tld_ok`` without a path: ".la", ".le" and other everyday
+    words do not), and only hosts with more to them than two words: "www", a hyphen or a digit,
+    or three labels. "RDV pris . info au 01 23 ...", "rendez-vous . Le" and "10 . 30" stay text.
+    """
+    links = []
+    for match in _SPACED.finditer(text):
+        candidate = match.group()
+        if " ." not in candidate and "\t." not in candidate:
+            continue
+        host = _WHITESPACE.sub("", candidate)
+        labels = host.split(".")
+        if not (labels[0].lower().startswith("www") or len(labels) > 2 or _HOSTLIKE.search(host)):
+            continue  # "pris . info": two words and a full stop; a spaced host has more to it
+        if not _bare_tld_ok(host.rsplit(".", 1)[1].lower(), False, False):
+            continue
+        url = parse_url(host)
+        if url is not None and url.registrable and url.host not in known:
+            links.append(url)
+    return links
 
 
 def domain_in(host: str, domains: frozenset[str]) -> bool:
