@@ -37,15 +37,9 @@ class DuplicateState:
 
 
 def duplicate(message: Message, ctx: CheckContext) -> Verdict:
-    rule = ctx.settings.rules["duplicate"]
+    window, limit = ctx.settings.duplicate_limits
     number = ctx.dest.e164
-    limit = int(rule.threshold)
-    count = ctx.duplicates.observe(
-        message.account, number, message.text, ctx.epoch, rule.window_seconds, limit + 1
-    )
+    count = ctx.duplicates.observe(message.account, number, message.text, ctx.epoch, window, limit + 1)
     if count > limit:
-        return reject(
-            "duplicate",
-            f"same text to +{number} {count} times in {rule.window_seconds:g}s (more than {limit})",
-        )
+        return reject("duplicate", f"same text to +{number} {count} times in {window:g}s (more than {limit})")
     return ACCEPT

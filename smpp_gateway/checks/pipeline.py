@@ -210,7 +210,7 @@ class Pipeline:
         context.epoch = context.now.timestamp()
         context.observation = None
         self._describe(message, context, _ALL)
-        for check, position in self._fast[context.message_class is MessageClass.MARKETING]:
+        for check, position in self._fast[context.message_class is _MARKETING]:
             verdict = check(message, context)
             if verdict is not ACCEPT:
                 return self._resume(position, verdict, message, context)
@@ -321,6 +321,7 @@ class Pipeline:
 
 
 _ALL = frozenset({"source", "destination", "text"})
+_MARKETING = MessageClass.MARKETING  # a module global: ~10 ns, the member through its Enum class ~70
 
 
 def _build_classifier() -> Callable[[Message, MessageClass], Message]:

@@ -157,6 +157,11 @@ class Settings:
             int(rules["velocity.burst"].threshold) + 1,
             int(rules["velocity.otp_fanout"].threshold) + 1,
         )
+        # The duplicate rule's window and limit, read once per message.
+        self.duplicate_limits = (
+            rules["duplicate"].window_seconds,
+            int(rules["duplicate"].threshold),
+        )
         self.sender_memo: OrderedDict[tuple[str, int, int], SenderFacts] = OrderedDict()
         self.link_memo: dict[tuple[str, str, str], object] = {}  # content.url_domain per host
 
