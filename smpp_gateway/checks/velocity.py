@@ -11,25 +11,25 @@ number ranges whose termination revenue the fraudster shares. Four signals, per 
   messages;
 - velocity.otp_fanout: OTP messages to recipients not seen earlier in the window.
 
-Memory is fixed. The per-recipient and per-block maps are RecentMaps: two generations of plain
-dicts that turn every window (a key idle for longer than its window counts from zero anyway, so
-forgetting it changes no answer) and hold at most ``max_keys`` keys (beyond that the oldest
-generation is dropped early: under-counting, never growth). Per key, the sparse signals keep the
-times of recent events in a list capped just above the rule's threshold (the rule only needs to
-know "more than N"); a 100-number block keeps which of its numbers were seen, as a bitmask per tenth
-of the window that saw any (~300 bytes for a burst, 1.4 KB at most, however many numbers). The
-dense signal (the account's traffic for the share) uses a ring of BUCKETS buckets (a window of an
-hour counts in 5-minute steps, so it may include up to one bucket of older traffic). Counters take
-``now`` (epoch seconds); nothing reads a clock.
-The first velocity rule a message reaches records it in every counter at once (``observe``: one
-call instead of four; each rule then reads its own count), attempts included: a client hammering
-a throttled range stays throttled.
+Memory is fixed. Each account has its own counters (``AccountCounters``: keys are plain numbers and
+blocks, no (account, ...) tuple to build and hash per message; at most ``max_accounts`` accounts,
+the first one added forgotten beyond). The per-recipient and per-block maps are RecentMaps: two
+generations of plain dicts that turn every window (a key idle for longer than its window counts from
+zero anyway, so forgetting it changes no answer) and hold at most ``max_keys`` keys per account
+(beyond that the oldest generation is dropped early: under-counting, never growth). Per key, the
+sparse signals keep the times of recent events in a list capped just above the rule's threshold (the
+rule only needs to know "more than N"); a 100-number block keeps which of its numbers were seen, as
+a bitmask per tenth of the window that saw any (~300 bytes for a burst, 1.4 KB at most, however many
+numbers). The dense signal (the account's traffic for the share) uses a ring of BUCKETS buckets (a
+window of an hour counts in 5-minute steps, so it may include up to one bucket of older traffic).
+Counters take ``now`` (epoch seconds); nothing reads a clock. The first velocity rule a message
+reaches records it in every counter at once (``observe``: one call instead of four; each rule then
+reads its own count), attempts included: a client hammering a throttled range stays throttled.
 """
 
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Mapping, MutableSequence
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
@@ -41,13 +41,14 @@ if TYPE_CHECKING:
     from .settings import ResolvedRule
 
 K = TypeVar("K")
-V = TypeVar("V")
 
 BUCKETS = 12
-# Keys per map. A RecentMap key costs ~150 bytes (its dict slot, a key tuple, its time): 100 000
+# Keys per map. A RecentMap key costs ~100-150 bytes (its dict slot, its key, its time): 100 000
 # of them ~15 MB, within the checks' memory budget (docs/checks.md, Performance). At 1 000 msg/s to
 # distinct recipients, a one-minute window holds 60 000 of them.
 DEFAULT_MAX_KEYS = 100_000
+# Accounts with counters (the configured ones: a bound, not a cache size).
+DEFAULT_MAX_ACCOUNTS = 10_000
 HUNDRED_BLOCK = 100
 SLOTS = 10  # time slots per sequential window (the 100-number blocks' bitmasks)
 
@@ -95,33 +96,6 @@ class ShareWindow:
             self._costly[slot] += 1
             self.costly += 1
         return self.total, self.costly
-
-
-class BoundedMap(OrderedDict[K, V]):
-    """An OrderedDict of at most ``max_keys`` entries, least recently used first.
-
-    The hot paths below use the OrderedDict operations inline (get + move_to_end, pop + set):
-    a Python-level method per lookup would cost as much as the counting itself.
-    """
-
-    def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
-        super().__init__()
-        self.max_keys = max_keys
-
-    def touch(self, key: K) -> V | None:
-        """The value of ``key``, marked as recently used; None when absent."""
-        value = self.get(key)
-        if value is not None:
-            self.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> V | None:
-        """Set ``key`` (most recently used), evicting the oldest key beyond the bound."""
-        old = self.pop(key, None)
-        self[key] = value
-        if old is None and len(self) > self.max_keys:
-            self.popitem(last=False)
-        return old
 
 
 class Observation(NamedTuple):
@@ -178,28 +152,41 @@ def record_event(
     return recent_events(times, now, window, cap)
 
 
-def event_times(entries: BoundedMap[K, list[float]], key: K) -> list[float]:
-    """The event times of ``key`` (marked recently used), created empty when absent."""
-    times = entries.get(key)
-    if times is None:
-        times = []
-        entries.put(key, times)
-    else:
-        entries.move_to_end(key)
-    return times
+class AccountCounters:
+    """One account's counters (see the module docstring)."""
+
+    __slots__ = ("blocks", "hundreds", "otp", "seen", "sequential_window", "share")
+
+    def __init__(self, max_keys: int) -> None:
+        self.seen: RecentMap[str, float] = RecentMap(max_keys, 0.0)  # last message per recipient
+        # fresh recipients per burst block: a bare time for the first, a capped list after
+        self.blocks: RecentMap[str, float | list[float]] = RecentMap(max_keys, 0.0)
+        # per 100-number block (the number // 100), its numbers seen as a bitmask per slot
+        self.hundreds: RecentMap[int, dict[int, int]] = RecentMap(max_keys, 0.0)
+        self.sequential_window = 0.0  # the window the slots divide (another window starts afresh)
+        self.share: ShareWindow | None = None
+        self.otp: list[float] = []  # times of OTPs to fresh recipients
 
 
 class VelocityState:
     """All velocity counters; one instance shared by every message (the gateway owns it)."""
 
-    __slots__ = ("_blocks", "_hundreds", "_otp", "_seen", "_shares")
+    __slots__ = ("_accounts", "max_accounts", "max_keys")
 
-    def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
-        self._seen: RecentMap[tuple[str, str], float] = RecentMap(max_keys, 0.0)  # last message per recipient
-        self._blocks: RecentMap[tuple[str, str], float | list[float]] = RecentMap(max_keys, 0.0)
-        self._hundreds: RecentMap[tuple[str, int, float], dict[int, int]] = RecentMap(max_keys, 0.0)
-        self._shares: BoundedMap[str, ShareWindow] = BoundedMap(max_keys)
-        self._otp: BoundedMap[str, list[float]] = BoundedMap(max_keys)
+    def __init__(self, max_keys: int = DEFAULT_MAX_KEYS, max_accounts: int = DEFAULT_MAX_ACCOUNTS) -> None:
+        self.max_keys = max_keys
+        self.max_accounts = max_accounts
+        self._accounts: dict[str, AccountCounters] = {}
+
+    def counters(self, account: str) -> AccountCounters:
+        """The counters of ``account``, created empty when it has none."""
+        counters = self._accounts.get(account)
+        if counters is None:
+            accounts = self._accounts
+            if len(accounts) >= self.max_accounts:
+                del accounts[next(iter(accounts))]  # the first added: a bound, not an LRU
+            counters = accounts[account] = AccountCounters(self.max_keys)
+        return counters
 
     def observe(
         self,
@@ -221,37 +208,38 @@ class VelocityState:
         pipeline calls it with positional arguments (half the cost of eight keywords).
         """
         burst_window, sequential_window, share_window, otp_window = windows
-        seen, key = self._seen, (account, number)
-        last = seen.current.get(key)
+        counters = self._accounts.get(account) or self.counters(account)
+        seen = counters.seen
+        last = seen.current.get(number)
         if last is None:
-            last = seen.previous.pop(key, None)
+            last = seen.previous.pop(number, None)
             recent = burst_window if burst_window > otp_window else otp_window
             if recent > seen.span:  # the longest window an account asks for
                 seen.span = recent
-            seen.put(key, now, now)
+            seen.put(number, now, now)
         else:
-            seen.current[key] = now
+            seen.current[number] = now
         gap = math.inf if last is None else now - last  # inf: a recipient new to every window
         block_recipients = otp_recipients = 0
         if gap > burst_window:  # a recipient new to the block's window
-            block_recipients = record_event(self._blocks, (account, block), now, burst_window, caps[0])
+            block_recipients = record_event(counters.blocks, block, now, burst_window, caps[0])
         if otp and gap > otp_window:
-            otp_recipients = recent_events(event_times(self._otp, account), now, otp_window, caps[1])
-        share = self._shares.get(account)
+            otp_recipients = recent_events(counters.otp, now, otp_window, caps[1])
+        share = counters.share
         if share is None or share.window != share_window:  # new, or the window was reconfigured
-            share = ShareWindow(share_window)
-            self._shares.put(account, share)
+            share = counters.share = ShareWindow(share_window)
         messages, costly_messages = share.add(now, costly)
         hundred_numbers = 0
         if number.isdigit():  # distinct numbers of its 100-block in the sequential window
             value = int(number)
-            # Keyed by the window too: slots are tenths of it, so a reconfigured window starts afresh.
-            hundreds, hundred_key = self._hundreds, (account, value // HUNDRED_BLOCK, sequential_window)
+            hundreds, hundred_key = counters.hundreds, value // HUNDRED_BLOCK
+            if counters.sequential_window != sequential_window:
+                # Slots are tenths of the window: a reconfigured window starts afresh.
+                hundreds = counters.hundreds = RecentMap(self.max_keys, sequential_window)
+                counters.sequential_window = sequential_window
             slots = hundreds.current.get(hundred_key)
             if slots is None:
                 slots = hundreds.previous.pop(hundred_key, None)
-                if sequential_window > hundreds.span:
-                    hundreds.span = sequential_window
                 if slots is None:
                     slots = {}
                 hundreds.put(hundred_key, slots, now)

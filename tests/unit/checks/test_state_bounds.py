@@ -28,10 +28,19 @@ def test_state_stops_at_its_caps_with_distinct_recipients() -> None:
             phones=phones,
         )
         assert pipe.run(message(f"Code {i:06d}", to=f"3361{i * 37:07d}"), ctx).accepted
-    for keys in (velocity._seen, velocity._hundreds, duplicates._seen):
+    counters = velocity.counters("demo")
+    for keys in (counters.seen, counters.hundreds, duplicates._seen):
         assert 20 <= len(keys) <= 40  # full, and never beyond the cap
     assert 10 <= len(phones) <= 20
-    assert len(velocity._shares) == len(velocity._otp) == 1  # one account
+    assert list(velocity._accounts) == ["demo"]  # one account, one set of counters
+
+
+def test_accounts_beyond_the_bound_forget_the_first_added() -> None:
+    velocity = VelocityState(max_accounts=3)
+    for account in ("a", "b", "c", "d"):
+        velocity.observe(account, "33612345678", "3361234", False, False, 0.0, (60, 600, 3600, 60), (31, 301))
+    assert list(velocity._accounts) == ["b", "c", "d"]
+    assert velocity.counters("b").seen.current == {"33612345678": 0.0}  # kept as it was
 
 
 def test_a_100_block_keeps_a_bitmask_per_slot_however_many_numbers_it_saw() -> None:
@@ -41,7 +50,7 @@ def test_a_100_block_keeps_a_bitmask_per_slot_however_many_numbers_it_saw() -> N
     for i in range(100):
         ctx = context(WEDNESDAY_11H_PARIS + timedelta(seconds=i), velocity=velocity)
         result = pipe.run(message(f"Code {i:06d}", to=f"336123456{i:02d}"), ctx)
-    (slots,) = velocity._hundreds.values()
+    (slots,) = velocity.counters("demo").hundreds.values()
     assert len(slots) == 2  # 100 s of numbers: two tenths of the 600 s window, not 100 entries
     assert sum(mask.bit_count() for mask in slots.values()) == 100
     (finding,) = result.findings

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smpp_gateway.checks import DuplicateState, Pipeline, RuleSettings, VelocityState
-from smpp_gateway.checks.velocity import BUCKETS, SLOTS, VELOCITY_RULES, BoundedMap, ShareWindow
+from smpp_gateway.checks.velocity import BUCKETS, SLOTS, VELOCITY_RULES, ShareWindow
 from smpp_gateway.message import MessageClass
 from smpp_gateway.smpp.constants import CommandStatus
 
@@ -70,7 +70,7 @@ def test_a_block_forgets_a_number_a_window_and_a_slot_later() -> None:
     assert numbers_in_block(velocity, 3, 660.0, 600) == 2  # the first is a window and a slot old: gone
     assert numbers_in_block(velocity, 3, 660.0, 600) == 2  # the same number twice is one number
     assert numbers_in_block(velocity, 4, 5_000.0, 600) == 1  # idle for longer than a window
-    (slots,) = velocity._hundreds.values()
+    (slots,) = velocity.counters("demo").hundreds.values()
     assert len(slots) == 1  # the slots that left the window are gone
 
 
@@ -100,18 +100,6 @@ def test_recent_events_are_capped_and_windowed() -> None:
     times: deque[float] = deque(maxlen=3)
     assert [recent_events(times, t, 10) for t in (0, 1, 2, 3, 4)] == [1, 2, 3, 3, 3]
     assert recent_events(times, 30, 10) == 1
-
-
-def test_bounded_map_evicts_the_least_recently_used() -> None:
-    keys: BoundedMap[str, list[int]] = BoundedMap(max_keys=2)
-    keys.put("a", [1])
-    keys.put("b", [])
-    keys.touch("a")
-    keys.put("c", [])
-    assert len(keys) == 2
-    assert keys.touch("b") is None
-    assert keys.touch("a") == [1]
-    assert keys.put("a", [2]) == [1]
 
 
 def _run_many(
@@ -231,7 +219,8 @@ def test_velocity_memory_is_bounded() -> None:
     velocity = VelocityState(max_keys=50)
     numbers = [f"336{i:04d}0000" for i in range(1000, 1300)]
     _run_many(numbers, velocity=velocity, step=0.1)
-    assert all(len(m) <= 50 for m in (velocity._blocks, velocity._hundreds, velocity._seen))
+    counters = velocity.counters("demo")
+    assert all(len(m) <= 50 for m in (counters.blocks, counters.hundreds, counters.seen))
 
 
 def test_bucket_count_is_small() -> None:
@@ -287,8 +276,9 @@ def test_counters_keep_a_few_timestamps_per_key() -> None:
     numbers = [f"3361234{i:04d}" for i in range(100)]
     _run_many(numbers, velocity=velocity, step=0.1)
     # A block's first recipient is a bare time; busy blocks keep burst threshold 30 + 1 times.
-    assert all(isinstance(times, float) or len(times) <= 31 for times in velocity._blocks.values())
-    assert any(isinstance(times, list) for times in velocity._blocks.values())
+    blocks = velocity.counters("demo").blocks.values()
+    assert all(isinstance(times, float) or len(times) <= 31 for times in blocks)
+    assert any(isinstance(times, list) for times in blocks)
 
 
 @pytest.mark.parametrize(
