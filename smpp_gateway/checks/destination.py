@@ -12,6 +12,9 @@ from ..message import Address, Message, MessageClass
 from ..smpp.constants import Npi, Ton
 from .base import ACCEPT, Amend, CheckContext, Verdict, reject
 
+# The rules DestinationStep runs as one step, in the catalogue's order.
+DESTINATION_RULES = ("dest.high_cost", "dest.format", "dest.country")
+
 # A phone number is international, national or unknown TON; ISDN (E.164) or unknown NPI.
 _NUMBER_TONS = frozenset({Ton.UNKNOWN, Ton.INTERNATIONAL, Ton.NATIONAL})
 _NUMBER_NPIS = frozenset({Npi.UNKNOWN, Npi.ISDN})
@@ -58,6 +61,42 @@ def dest_country(message: Message, ctx: CheckContext) -> Verdict:
     if allowed is not None and region not in allowed:
         return reject("dest.country", f"country {region} is not allowed for account {message.account!r}")
     return ACCEPT
+
+
+class DestinationStep:
+    """dest.high_cost, dest.format and dest.country as one step: ``outcome`` answers ACCEPT when
+    none of them would answer anything else (a plain E.164 number, valid, allowed, not costly),
+    else ``busy`` (the pipeline then runs them one by one). One call instead of three for almost
+    every message.
+
+    The conditions are the three rules' above, at once: change them together (a test compares
+    this step with the rules run one by one).
+    """
+
+    __slots__ = ("busy",)
+
+    def __init__(self, busy: object) -> None:
+        self.busy = busy
+
+    def outcome(self, message: Message, ctx: CheckContext) -> object:
+        cfg, info, destination = ctx.settings, ctx.dest, message.destination
+        digits = info.e164
+        if (
+            not info.valid
+            or digits != destination.addr
+            or destination.ton not in _NUMBER_TONS
+            or destination.npi not in _NUMBER_NPIS
+            or (
+                (digits.startswith(cfg.high_cost_prefixes) or info.number_type in cfg.high_cost_types)
+                and not (cfg.high_cost_exempt and digits.startswith(cfg.high_cost_exempt))
+            )
+        ):
+            return self.busy
+        region = info.region or "unknown"
+        allowed = cfg.allowed_countries
+        if region in cfg.denied_countries or (allowed is not None and region not in allowed):
+            return self.busy
+        return ACCEPT
 
 
 def dest_opt_out(message: Message, ctx: CheckContext) -> Verdict:

@@ -22,7 +22,14 @@ from .analysis import analyse
 from .base import ACCEPT, Accept, Amend, Check, CheckContext, Finding, PipelineResult, Reject, RuleMode
 from .config import AccountPolicy, ChecksConfig
 from .content import content_encoding, content_shortener, content_url_domain, text_outcome_memo
-from .destination import dest_country, dest_format, dest_high_cost, dest_opt_out
+from .destination import (
+    DESTINATION_RULES,
+    DestinationStep,
+    dest_country,
+    dest_format,
+    dest_high_cost,
+    dest_opt_out,
+)
 from .duplicate import duplicate
 from .phishing import content_phishing
 from .schedule import class_opt_out_mention, class_quiet_hours
@@ -148,19 +155,30 @@ def _plan(rules: tuple[Rule, ...]) -> tuple[_Step, ...]:
             plan.append(_Step(rule[1], rule[0], rule[2], rule[0] in _MARKETING_ONLY))
         else:
             run.append(rule)
-    return tuple(_group_velocity(plan, rules))
+    # Velocity rules may be off one by one (VelocityStep copes); the destination step needs all three.
+    plan = _group(plan, rules, VELOCITY_RULES, 2, lambda group, busy: VelocityStep(dict(group), busy).outcome)
+    plan = _group(plan, rules, DESTINATION_RULES, 3, lambda group, busy: DestinationStep(busy).outcome)
+    return tuple(plan)
 
 
-def _group_velocity(plan: list[_Step], rules: tuple[Rule, ...]) -> list[_Step]:
-    """The consecutive velocity rules of ``plan`` as one VelocityStep (when there are several)."""
-    positions = [i for i, step in enumerate(plan) if step.rule_id in VELOCITY_RULES]
-    if len(positions) < 2 or positions != list(range(positions[0], positions[-1] + 1)):
+# Builds a grouped step from its rules' settings and the _Pending it answers when busy.
+GroupStep = Callable[[list[tuple[str, ResolvedRule]], _Pending], Callable[[Message, CheckContext], object]]
+
+
+def _group(
+    plan: list[_Step], rules: tuple[Rule, ...], rule_ids: tuple[str, ...], at_least: int, make: GroupStep
+) -> list[_Step]:
+    """The rules ``rule_ids`` of ``plan``, when at least ``at_least`` of them are there and
+    consecutive, as one step: it answers ACCEPT when none of them would answer anything else, else
+    a _Pending of the rules (then run one by one)."""
+    positions = [i for i, step in enumerate(plan) if step.rule_id in rule_ids]
+    if len(positions) < at_least or positions != list(range(positions[0], positions[-1] + 1)):
         return plan
-    group = tuple(rule for rule in rules if rule[0] in VELOCITY_RULES)
+    group = tuple(rule for rule in rules if rule[0] in rule_ids)
     # The memo of a _Pending is where _first_run stores its outcome: here one throwaway slot.
-    step = VelocityStep({rule_id: rule for rule_id, _, rule in group}, _Pending(group, {}, None))
-    grouped = _Step(step.outcome, group[0][0], None, False)
-    return [*plan[: positions[0]], grouped, *plan[positions[-1] + 1 :]]
+    busy = _Pending(group, {}, None)
+    step = make([(rule_id, rule) for rule_id, _, rule in group], busy)
+    return [*plan[: positions[0]], _Step(step, group[0][0], None, False), *plan[positions[-1] + 1 :]]
 
 
 class Pipeline:

@@ -6,12 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smpp_gateway.checks import InMemoryOptOutList, PhoneCache
+from smpp_gateway.checks import InMemoryOptOutList, PhoneCache, Pipeline
+from smpp_gateway.checks.destination import DESTINATION_RULES
 from smpp_gateway.checks.numbers import describe_number
 from smpp_gateway.message import Address, MessageClass
 from smpp_gateway.smpp.constants import CommandStatus, Npi, Ton
 
-from .helpers import context, message, open_policy, rejected_by, run
+from .helpers import CONFIG, context, message, open_policy, pipeline, rejected_by, run
 
 S = CommandStatus
 MARKETING = "Soldes -30% sur acme.fr ! STOP au 36123"
@@ -145,3 +146,43 @@ def test_the_fast_path_agrees_with_phonenumbers_parse(value: int) -> None:
     if info.valid:
         assert info.region == phonenumbers.region_code_for_number(parsed)
         assert info.e164 == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
+
+
+GROUPED_DESTINATIONS = [
+    Address("33612345678", Ton.INTERNATIONAL, Npi.ISDN),  # plain: the one-call path
+    Address("0612345678", Ton.NATIONAL, Npi.ISDN),  # amended to E.164
+    Address("+33612345678", Ton.INTERNATIONAL, Npi.ISDN),  # amended too
+    Address("33612345678", Ton.ALPHANUMERIC, Npi.UNKNOWN),  # not a phone number's TON
+    Address("33612345678", Ton.INTERNATIONAL, Npi.LAND_MOBILE),  # nor NPI
+    Address("336123", Ton.INTERNATIONAL, Npi.ISDN),  # invalid
+    Address("8816123456789", Ton.INTERNATIONAL, Npi.ISDN),  # a high-cost range
+    Address("33899123456", Ton.INTERNATIONAL, Npi.ISDN),  # premium rate
+    Address("4915123456789", Ton.INTERNATIONAL, Npi.ISDN),  # EU: allowed
+    Address("447911123456", Ton.INTERNATIONAL, Npi.ISDN),  # UK: not allowed for the demo
+    Address("12125551234", Ton.INTERNATIONAL, Npi.ISDN),  # US: denied below
+    Address("8821612345678", Ton.INTERNATIONAL, Npi.ISDN),  # exempted below
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(GROUPED_DESTINATIONS), min_size=1, max_size=6),
+    st.fixed_dictionaries({rule: st.sampled_from(["enforce", "monitor"]) for rule in DESTINATION_RULES}),
+    st.sampled_from([None, ["FR", "EU"], ["FR"]]),
+    st.booleans(),
+)
+def test_the_grouped_destination_step_answers_what_the_rules_answer(
+    destinations: list[Address], modes: dict[str, str], allowed: list[str] | None, exempt: bool
+) -> None:
+    # The one-call step (then the rules one by one when one of them would answer anything but
+    # ACCEPT) against every rule run by itself, in every mode, with the account's lists varied.
+    fields: dict[str, object] = {"rules": {rule: {"mode": mode} for rule, mode in modes.items()}}
+    fields |= {"denied_countries": ["US"], "allowed_high_cost_prefixes": ["8821"] if exempt else []}
+    if allowed is not None:
+        fields["allowed_countries"] = allowed
+    grouped = pipeline(open_policy(**fields))
+    plain = Pipeline.from_config(CONFIG, open_policy(**fields), memoise=False)
+    assert any(step.rule is None and step.rule_id == "dest.high_cost" for step in grouped._plan)
+    for destination in destinations:
+        results = [pipe.run(message(to=destination), context()) for pipe in (grouped, plain)]
+        assert results[0] == results[1]
