@@ -90,8 +90,10 @@ class PhishingModel:
         self._needles = _first_word_search(first_words)
         # What each of those first words must contain: a substring test per literal is a C scan,
         # the search's look-behind is tried at every position of the text (~1 us a text).
+        literals = {w.rstrip("*") for word in first_words for w in word.split("|") if w.rstrip("*")}
+        # "089" is found wherever "08" is not missing: only the shortest literals are tested.
         self._needle_literals = tuple(
-            sorted({w.rstrip("*") for word in first_words for w in word.split("|") if w.rstrip("*")})
+            sorted(w for w in literals if not any(other != w and other in w for other in literals))
         )
         self._count = len(signals)
         self._ids = tuple(s.id for s in signals)
