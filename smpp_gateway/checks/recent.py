@@ -50,7 +50,9 @@ class RecentMap(Generic[K, V]):
     def put(self, key: K, value: V, now: float = 0.0) -> None:
         """Set ``key`` in the current generation, turning the generations first when it is due."""
         current = self.current
-        if key not in current and (len(current) >= self.half or now - self.started > self.span):
+        # Due to turn first (rarely true), then whether ``key`` would be a new key (most callers
+        # put keys they just found absent, so that test comes last).
+        if (now - self.started > self.span or len(current) >= self.half) and key not in current:
             self.previous, current = current, {}
             self.current, self.started = current, now
         current[key] = value
