@@ -232,13 +232,15 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
         3.0,
     ),
     ("received_code", "credentials", "code|codes ~4 recu*|recevr*|recevoir|recevez|received|receive", 2.0),
-    # Security advice: "ne communiquez jamais ce code", "never share it". One signal, counted once.
+    # Security advice: "ne communiquez jamais ce code", "never share it". It weighs nothing and
+    # only cancels the code asks its words contain (PHISHING_IMPLIED): appended to a scam, it
+    # must not lower the score of anything else.
     (
         "never_give",
         "advice",
         "ne|n|never|not|don ~2 communiqu*|transmet*|transmett*|donn*|partag*|divulgu*|dict*|share|give|"
         "disclose|tell|send",
-        -3.0,
+        0.0,
     ),
     # Sending details back by SMS: no A2P sender collects codes or bank details that way.
     ("reply_channel", "reply", "en|par reponse|retour ~2 sms|message|texto", 2.0),
@@ -297,6 +299,7 @@ PHISHING_IMPLIED: Final[dict[str, tuple[str, ...]]] = {
     "account_blocked_en": ("suspended", "deactivated"),
     "parcel_held": ("blocked", "suspended"),
     "delivery_fees": ("fees",),
+    "never_give": ("relay_code", "reply_with_code", "received_code"),
 }
 # Asks about "the code" that do not count when the text states a code itself ("communiquez le code
 # 5521 au livreur", "répondez avec le code 4412"): the code is the message's own, not one received

@@ -312,8 +312,8 @@ FRAUD_KNOWN_MISSES = [
         PHISH,
         marks=pytest.mark.xfail(
             strict=True,
-            reason="the never_give advice weight (-3) cancels relay_code: a scam that quotes the security "
-            "advice and then contradicts it scores 1 (relay_code 3 + received_code 2, credentials capped at 4, never_give -3)",
+            reason="the never_give advice cancels the code asks (relay_code, received_code): a scam that quotes the "
+            "security advice and then contradicts it keeps no credential signal",
         ),
     ),
 ]

@@ -82,6 +82,18 @@ def test_phishing_texts_are_refused_even_without_a_link(text: str) -> None:
     assert "phishing score" in result.final.reason  # type: ignore[union-attr]
 
 
+ADVICE = ("Ne communiquez jamais votre code.", "Never share your password.", "Ne le donnez à personne.")
+
+
+@pytest.mark.parametrize("advice", ADVICE)
+@pytest.mark.parametrize("text", PHISHING_WITHOUT_LINKS)
+def test_security_advice_appended_to_a_scam_does_not_lower_its_score(text: str, advice: str) -> None:
+    # The advice only cancels the code asks its own words make ("ne communiquez ... code"); a scam
+    # that quotes it is scored on everything else.
+    result = run(message(f"{text} {advice}"))
+    assert rejected_by(result) == "content.phishing", result.findings
+
+
 ORDINARY = [
     "Votre code de vérification est 482913. Il expire dans 10 minutes.",
     "Votre carte bancaire a été bloquée après 3 codes erronés. Contactez votre conseiller.",
