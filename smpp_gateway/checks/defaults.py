@@ -182,6 +182,7 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     ("deactivated", "urgency", "desactiv*|deactivat*|locked|restricted|restreint*|verrouill*", 1.5),
     ("without_delay", "urgency", "sans delai", 1.0),
     ("asap", "urgency", "au plus vite", 1.0),
+    ("last_chance", "urgency", "derniere|last chance", 1.0),
     ("quickly", "urgency", "vite|rapidement|quickly|asap", 1.0),
     ("right_away", "urgency", "right away|now", 1.0),
     ("legal_threat", "urgency", "poursuite*|majoration*|penalite*|huissier*|recouvrement", 1.5),
@@ -268,8 +269,30 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     ("unclaimed", "lure", "non reclame*|unclaimed", 2.0),
     # A sum of money to win or earn ("gagnez 5 000 EUR"): campaigns promise discounts, not winnings.
     ("money_promise", "lure", "gagnez|gagner|touchez|toucher|earn|win ~2 #", 2.0),
+    # Claiming a prize or gains, an investment that pays: lotteries and crypto advance-fee scams.
+    ("claim_prize", "lure", "reclam*|claim ~2 gain|gains|lot|lots|prize|reward|recompense*", 2.0),
+    ("crypto", "lure", "crypto|cryptos|cryptomonnaie|cryptomonnaies|bitcoin|bitcoins|btc|ethereum", 2.0),
+    # Job offers for work at home with no experience ("250 EUR par jour en teletravail").
+    ("recruiting", "lure", "recrut*|hiring", 1.5),
+    ("remote_job", "lure", "teletravail*|telework*", 2.0),
+    ("remote_job_en", "lure", "from home", 2.0),
+    ("no_experience", "lure", "aucune|sans|no experience|diplome|cv", 2.0),
+    # A stranger's opener ("j'ai trouve ton numero sur un site de rencontre").
+    ("found_number", "lure", "j ai trouve ton|votre numero", 3.0),
+    ("found_number_en", "lure", "i found your number", 3.0),
+    ("dating", "lure", "site|appli|application de rencontre|rencontres", 2.0),
+    # A delivery that failed, a fake adviser about to call: the pretexts of call-back and code scams.
+    ("failed_delivery", "lure", "pas pu ~3 livrer|livre|remettre|remis|delivrer|distribuer", 2.0),
+    ("failed_delivery_tried", "lure", "tente de vous livrer", 2.0),
+    ("failed_delivery_en", "lure", "unable|failed|couldn|could ~2 deliver|delivered", 2.0),
+    (
+        "adviser_call",
+        "lure",
+        "conseiller|conseillere|advisor|adviser ~3 appeler|appellera|contacter|contactera|call",
+        2.0,
+    ),
     # "Hi mum" scams: a relative's "new number", moving the chat to a messaging app
-    ("new_number", "lure", "change*|nouveau ~1 numero", 3.0),
+    ("new_number", "lure", "change*|nouveau ~1 numero|tel", 3.0),
     ("new_number_en", "lure", "new number|phone", 3.0),
     ("messaging_app", "channel", "whatsapp|telegram", 2.0),
     ("invoice_late", "lure", "facture ~2 retard|impayee*", 2.0),

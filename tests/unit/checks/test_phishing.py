@@ -161,10 +161,10 @@ def test_threshold_and_mode_are_per_account() -> None:
 
 
 def test_operators_add_their_own_signals() -> None:
-    signal = PhishingSignal(id="crypto", category="lure", pattern="bitcoin*|crypto*", weight=3)
+    signal = PhishingSignal(id="gold", category="lure", pattern="lingot*", weight=3)
     config = ChecksConfig(phishing=PhishingConfig(extra_signals=[signal]))
-    text = "Investissez en bitcoin, réglez les frais d'ouverture immédiatement"
+    text = "Investissez dans des lingots, réglez les frais d'ouverture immédiatement"
     assert run(message(text)).accepted
     result = run(message(text), config=config)
     assert rejected_by(result) == "content.phishing"
-    assert "crypto" in result.final.reason  # type: ignore[union-attr]
+    assert "gold" in result.final.reason  # type: ignore[union-attr]
