@@ -265,7 +265,9 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     ("parcel_en", "lure", "parcel|package|shipment", 1.5),
     ("tax", "lure", "tax|taxes|impot|impots", 1.5),
     ("prize", "lure", "gagne|gagnant|winner|won", 1.5),
-    ("unpaid", "lure", "impaye*|unpaid|overdue", 2.0),
+    # A creditor's own reminder names the unpaid bill and asks to pay it: that alone must not reach
+    # the threshold; a scam adds a link, a call-back number, a brand or an urgency.
+    ("unpaid", "lure", "impaye*|unpaid|overdue", 1.5),
     ("unclaimed", "lure", "non reclame*|unclaimed", 2.0),
     # A sum of money to win or earn ("gagnez 5 000 EUR"): campaigns promise discounts, not winnings.
     ("money_promise", "lure", "gagnez|gagner|touchez|toucher|earn|win ~2 #", 2.0),
@@ -322,6 +324,7 @@ PHISHING_IMPLIED: Final[dict[str, tuple[str, ...]]] = {
     "account_blocked_en": ("suspended", "deactivated"),
     "parcel_held": ("blocked", "suspended"),
     "delivery_fees": ("fees",),
+    "invoice_late": ("unpaid",),
     "never_give": ("relay_code", "reply_with_code", "received_code"),
 }
 # Asks about "the code" that do not count when the text states a code itself ("communiquez le code
