@@ -278,6 +278,8 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     ("recruiting", "lure", "recrut*|hiring", 1.5),
     ("remote_job", "lure", "teletravail*|telework*", 2.0),
     ("remote_job_en", "lure", "from home", 2.0),
+    ("home_job", "lure", "emploi|travail|job a domicile", 2.0),
+    ("selected", "lure", "selectionne|selectionnee|selected", 1.5),
     ("no_experience", "lure", "aucune|sans|no experience|diplome|cv", 2.0),
     # A stranger's opener ("j'ai trouve ton numero sur un site de rencontre").
     ("found_number", "lure", "j ai trouve ton|votre numero", 3.0),
@@ -286,6 +288,8 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     # A delivery that failed, a fake adviser about to call: the pretexts of call-back and code scams.
     ("failed_delivery", "lure", "pas pu ~3 livrer|livre|remettre|remis|delivrer|distribuer", 2.0),
     ("failed_delivery_tried", "lure", "tente de vous livrer", 2.0),
+    ("redelivery", "lure", "nouvelle livraison", 2.0),
+    ("redelivery_en", "lure", "redelivery", 2.0),
     ("failed_delivery_en", "lure", "unable|failed|couldn|could ~2 deliver|delivered", 2.0),
     (
         "adviser_call",
@@ -296,6 +300,14 @@ PHISHING_SIGNALS: Final[tuple[tuple[str, str, str, float], ...]] = (
     # "Hi mum" scams: a relative's "new number", moving the chat to a messaging app
     ("new_number", "lure", "change*|nouveau ~1 numero|tel", 3.0),
     ("new_number_en", "lure", "new number|phone", 3.0),
+    # ... and the phone the relative says was lost or broken ("j'ai casse mon tel", "my phone broke")
+    (
+        "broken_phone",
+        "lure",
+        "mon|my telephone|tel|portable|phone ~2 casse|tombe|perdu|vole|broke|broken|lost",
+        3.0,
+    ),
+    ("broken_phone_done", "lure", "casse|perdu|lost|broke ~1 mon|my telephone|tel|portable|phone", 3.0),
     ("messaging_app", "channel", "whatsapp|telegram", 2.0),
     ("invoice_late", "lure", "facture ~2 retard|impayee*", 2.0),
     # call-back numbers that cost the victim (French 089x premium rate, 118 directory lines)
