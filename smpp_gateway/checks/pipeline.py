@@ -233,10 +233,7 @@ class Pipeline:
             verdict = check(message, context)
             if verdict is not ACCEPT:
                 return self._resume(position, verdict, message, context)
-        # What most messages end with: the class was resolved before the rules and no rule amended.
-        if message.message_class is not message_class:
-            message = _copy_with_class(message, message_class)
-        return _new_result(PipelineResult, (ACCEPT, message, []))
+        return _new_result(PipelineResult, (ACCEPT, _classified(message, message_class), []))
 
     def _resume(
         self, position: int, verdict: object, current: Message, context: CheckContext
