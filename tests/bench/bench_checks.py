@@ -2,6 +2,7 @@
 
     .venv/bin/python -m tests.bench.bench_checks [--json] [--messages N] [--recipients N]
     .venv/bin/python -m tests.bench.bench_checks --memory [--messages N] [--rate R]
+    .venv/bin/python -m tests.bench.bench_checks --instructions [--messages N] [--recipients N]
 
 The figure is CPU time per message (process_time: what the checks cost, even on a busy host);
 wall time is reported alongside. The mix: OTP codes (each text distinct), transactional notices
@@ -16,6 +17,9 @@ docs/checks.md, Performance).
 ``--memory`` measures the checks' state instead: the mix is sent to distinct sequential recipients
 (33610000001, 33610000002, ..., as the end-to-end load generator numbers them) at ``--rate``
 simulated messages a second, and tracemalloc reports what each checks module holds at the end.
+
+``--instructions`` counts the pipeline's instructions per message with valgrind (``instructions``):
+steady where CPU time drifts with the host's load.
 """
 
 from __future__ import annotations
@@ -23,7 +27,11 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
+import re
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 
@@ -88,11 +96,34 @@ def _message(rng: random.Random, recipients: list[str]) -> Message:
     return Message(account="demo", source=source, destination=dest, text=text)
 
 
-def run(messages: int, recipients: int, seed: int = 7, gateway_collector: bool = True) -> dict[str, float]:
+def run(
+    messages: int, recipients: int, seed: int = 7, gateway_collector: bool = True, measure: bool = True
+) -> dict[str, float]:
     rng = random.Random(seed)
     pool = [_mobile(rng) for _ in range(recipients)]
     batch = [_message(rng, pool) for _ in range(messages)]
-    return _measure(batch, RATE, gateway_collector)
+    return _measure(batch, RATE, gateway_collector) if measure else {}
+
+
+def instructions(messages: int, recipients: int) -> float:
+    """The pipeline's instructions per message, counted by callgrind: this benchmark run twice, once
+    measuring ``messages`` and once only building them (the interpreter's collector, fixed hashes),
+    the difference over ``messages``. Identical runs agree within about 1%."""
+    counts = []
+    for build_only in (False, True):
+        command = [
+            "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+            sys.executable, "-m", "tests.bench.bench_checks", "--default-collector",
+            "--messages", str(messages), "--recipients", str(recipients),
+        ] + (["--build-only"] if build_only else [])  # fmt: skip
+        done = subprocess.run(
+            command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True
+        )
+        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+        if found is None:
+            raise RuntimeError(f"no instruction count in valgrind's output: {done.stderr[-500:]}")
+        counts.append(int(found.group(1).replace(",", "")))
+    return (counts[0] - counts[1]) / messages
 
 
 def _measure(batch: list[Message], rate: float, gateway_collector: bool = True) -> dict[str, float]:
@@ -187,14 +218,30 @@ def main() -> None:
         help="keep the interpreter's collector thresholds (default: the running gateway's)",
     )
     parser.add_argument("--rate", type=float, default=1_000.0, help="simulated msg/s (--memory)")
+    parser.add_argument(
+        "--instructions", action="store_true", help="instructions per message under valgrind (callgrind)"
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help=argparse.SUPPRESS
+    )  # --instructions' baseline
     args = parser.parse_args()
+    if args.instructions:
+        count = instructions(args.messages or 5_000, args.recipients)
+        print(
+            json.dumps({"instructions_per_message": round(count)})
+            if args.json
+            else f"{count:,.0f} instructions/message"
+        )
+        return
     if args.memory:
         figures = memory(args.messages or 200_000, args.rate)
         print(json.dumps(figures) if args.json else "\n".join(f"{k}: {v} MB" for k, v in figures.items()))
         return
     run(2_000, 500, seed=1)  # warm-up: imports, compiled tables, tldextract snapshot
     messages = args.messages or 50_000
-    result = run(messages, args.recipients, gateway_collector=not args.default_collector)
+    result = run(messages, args.recipients, not args.default_collector, measure=not args.build_only)
+    if args.build_only:
+        return
     if args.json:
         print(json.dumps(result))
     else:
